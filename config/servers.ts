@@ -1,0 +1,46 @@
+import type { ServerConfig } from './types';
+import { resolveServers } from './validate';
+
+/**
+ * The one server configuration. The CDK stacks, the local stack, the authorizer and the
+ * MCP handler all read it. Edit this list to add servers.
+ */
+const configured: readonly ServerConfig[] = [
+  {
+    name: 'demo-public',
+    authMode: 'none',
+    description: 'Public demo server: anyone with the URL can call it.',
+    tools: ['echo', 'whoami'],
+  },
+  {
+    name: 'demo-apikey',
+    authMode: 'apiKey',
+    description: 'Demo server guarded by an x-api-key issued for it.',
+    tools: ['echo', 'whoami'],
+  },
+  {
+    name: 'demo-passthrough',
+    authMode: 'bearerPassthrough',
+    description: 'Demo server: x-api-key checked, Authorization forwarded to the downstream API.',
+    passthroughOrigins: [{ env: 'DOWNSTREAM_URL' }],
+    tools: [
+      'echo',
+      'whoami',
+      {
+        kind: 'http',
+        name: 'call_downstream',
+        description: "GET the demo downstream API with the caller's Authorization header; returns its response body.",
+        method: 'GET',
+        baseUrl: { env: 'DOWNSTREAM_URL' },
+        path: '',
+      },
+    ],
+  },
+];
+
+export const servers = resolveServers(configured);
+
+/** The configured server called `name`, or undefined. */
+export function findServer(name: string): (typeof servers)[number] | undefined {
+  return servers.find((server) => server.name === name);
+}

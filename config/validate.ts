@@ -1,0 +1,61 @@
+import { ConfigError } from '../lambdas/shared/errors';
+import { AUTH_MODES, type ConfigValue, type ResolvedServer, type ServerConfig } from './types';
+
+const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const ROUTE = /^\/[A-Za-z0-9._~{}+\-/]*$/;
+
+/** True when `name` may name a server: lowercase letters, digits and hyphens, 1–63 characters, no leading or trailing hyphen. */
+export function isValidServerName(name: string): boolean {
+  return SERVER_NAME.test(name);
+}
+
+/** Validates the configured servers and applies defaults; throws `ConfigError` naming the first problem. */
+export function resolveServers(servers: readonly ServerConfig[]): readonly ResolvedServer[] {
+  const seenNames = new Set<string>();
+  const seenRoutes = new Map<string, string>();
+  return servers.map((server) => {
+    if (!isValidServerName(server.name)) {
+      throw new ConfigError(
+        `server name "${server.name}" is invalid: use lowercase letters, digits and hyphens (1-63 characters)`,
+      );
+    }
+    if (seenNames.has(server.name)) throw new ConfigError(`server "${server.name}" is configured twice`);
+    seenNames.add(server.name);
+    if (!AUTH_MODES.includes(server.authMode)) {
+      throw new ConfigError(`server "${server.name}": authMode must be one of ${AUTH_MODES.join(', ')}`);
+    }
+    const toolNames = new Set<string>();
+    for (const tool of server.tools) {
+      const toolName = typeof tool === 'string' ? tool : tool.name;
+      if (!TOOL_NAME.test(toolName)) throw new ConfigError(`server "${server.name}": tool name "${toolName}" is invalid`);
+      if (toolNames.has(toolName)) throw new ConfigError(`server "${server.name}": tool "${toolName}" is listed twice`);
+      toolNames.add(toolName);
+    }
+    const routes = server.routes ?? [`/${server.name}/mcp`];
+    if (routes.length === 0) throw new ConfigError(`server "${server.name}": routes must not be empty`);
+    for (const route of routes) {
+      if (!ROUTE.test(route)) throw new ConfigError(`server "${server.name}": route "${route}" is invalid`);
+      const owner = seenRoutes.get(route);
+      if (owner) throw new ConfigError(`route "${route}" belongs to both "${owner}" and "${server.name}"`);
+      seenRoutes.set(route, server.name);
+    }
+    return {
+      ...server,
+      routes,
+      allowedOrigins: server.allowedOrigins ?? [],
+      passthroughOrigins: server.passthroughOrigins ?? [],
+    };
+  });
+}
+
+/** The environment variables a server's configuration reads (`{ env: NAME }` values), so stacks can pass them on. */
+export function envVarsOf(server: ServerConfig): string[] {
+  const names = new Set<string>();
+  const add = (value: ConfigValue | undefined): void => {
+    if (value !== undefined && typeof value !== 'string') names.add(value.env);
+  };
+  server.passthroughOrigins?.forEach(add);
+  for (const tool of server.tools) if (typeof tool !== 'string') add(tool.baseUrl);
+  return [...names].sort();
+}
