@@ -1,0 +1,25 @@
+import type { AuthMode } from './types';
+
+/** The placeholder a bearerPassthrough client replaces with its own token. */
+export const BEARER_PLACEHOLDER = 'Bearer <your token>';
+
+/**
+ * The `mcpServers` entry MCP clients paste into their configuration, with the headers
+ * the server's auth mode needs.
+ */
+export function clientConfig(
+  serverName: string,
+  authMode: AuthMode,
+  url: string,
+  apiKey: string,
+): { mcpServers: Record<string, { url: string; headers?: Record<string, string> }> } {
+  const headers: Record<string, string> = {};
+  if (authMode !== 'none') headers['x-api-key'] = apiKey;
+  if (authMode === 'bearerPassthrough') headers.Authorization = BEARER_PLACEHOLDER;
+  return { mcpServers: { [serverName]: authMode === 'none' ? { url } : { url, headers } } };
+}
+
+/** `https://host/stage` + `demo` → `https://host/stage/demo/mcp`. */
+export function serverUrl(baseUrl: string, serverName: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${serverName}/mcp`;
+}

@@ -1,0 +1,105 @@
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import type { ResolvedServer } from '../../config/types';
+import { digestApiKey } from '../keys/key-format';
+import type { KeyStore } from '../keys/key-store';
+import { KeyStoreUnavailableError } from '../shared/errors';
+import { describeError, type Logger } from '../shared/logger';
+import { decide, precheck, type Decision } from './decide';
+import type { AuthorizerRequest } from './event';
+import { LookupCache } from './lookup-cache';
+import { allowPolicy, arnPrefix } from './policy';
+
+export interface KeyAuthorizerOptions {
+  readonly store: KeyStore;
+  readonly servers: readonly ResolvedServer[];
+  readonly logger: Logger;
+  /** In-memory lookup cache TTL; 0 turns it off. */
+  readonly cacheTtlSeconds: number;
+  /** Smallest interval between two `lastUsedAt` writes for one key. @default 60 */
+  readonly touchIntervalSeconds?: number;
+  /** @default Date.now */
+  readonly nowMs?: () => number;
+}
+
+/** The answer API Gateway gets: a policy, or `unauthorized` (the handler throws `Unauthorized`). */
+export type AuthorizerOutcome = { readonly policy: APIGatewayAuthorizerResult } | { readonly unauthorized: true };
+
+/**
+ * The authorizer's core: precheck, cached lookup, decision, policy, log line. Built once per
+ * container. Throws `KeyStoreUnavailableError` when the store cannot answer: fail closed.
+ */
+export class KeyAuthorizer {
+  readonly cache: LookupCache;
+  private readonly lastTouchMs = new Map<string, number>();
+  private readonly nowMs: () => number;
+
+  constructor(private readonly options: KeyAuthorizerOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+    this.cache = new LookupCache({ store: options.store, ttlSeconds: options.cacheTtlSeconds, nowMs: this.nowMs });
+  }
+
+  async authorize(request: AuthorizerRequest): Promise<AuthorizerOutcome> {
+    const prefix = arnPrefix(request.arn);
+    const checked = precheck(request, this.options.servers);
+    if ('denied' in checked) return this.finish(checked.denied, request, undefined, prefix);
+    if (!prefix) return this.finish({ effect: 'unauthorized', reason: 'unknown-route' }, request, checked.target, prefix);
+
+    const digest = digestApiKey(checked.apiKey);
+    let record;
+    try {
+      record = await this.cache.get(digest);
+    } catch (error) {
+      this.options.logger.error('key store unavailable', {
+        decision: 'error',
+        reason: 'key-store-unavailable',
+        targetServer: checked.target.name,
+        ...describeError(error),
+      });
+      throw error instanceof KeyStoreUnavailableError ? error : new KeyStoreUnavailableError('key lookup failed', { cause: error });
+    }
+    const decision = decide(checked.target, record, request.hasAuthorization, this.options.servers, Math.floor(this.nowMs() / 1000));
+    if (decision.effect === 'allow' && record) this.touch(record.digest, decision.keyId);
+    return this.finish(decision, request, checked.target, prefix);
+  }
+
+  private finish(
+    decision: Decision,
+    request: AuthorizerRequest,
+    target: ResolvedServer | undefined,
+    prefix: string | undefined,
+  ): AuthorizerOutcome {
+    const targetServer = target?.name ?? request.routePath;
+    if (decision.effect === 'unauthorized' || !prefix) {
+      this.options.logger.info('authorization decided', {
+        decision: 'unauthorized',
+        reason: decision.effect === 'unauthorized' ? decision.reason : 'unknown-route',
+        targetServer,
+        keyId: decision.keyId,
+      });
+      return { unauthorized: true };
+    }
+    const { server, keyId } = decision;
+    this.options.logger.info('authorization decided', {
+      decision: 'allow',
+      // A key of another server gets its own server's policy, which API Gateway turns into 403 here.
+      reason: decision.crossServer ? 'key-of-other-server' : 'valid-key',
+      targetServer,
+      server: server.name,
+      keyId,
+    });
+    return { policy: allowPolicy(prefix, server.routes, keyId, { server: server.name, keyId, authMode: server.authMode }) };
+  }
+
+  /** Records a use at most once per interval per key, off the critical path; a failure only logs. */
+  private touch(digest: string, keyId: string): void {
+    const now = this.nowMs();
+    const interval = (this.options.touchIntervalSeconds ?? 60) * 1000;
+    const last = this.lastTouchMs.get(keyId);
+    if (last !== undefined && now - last < interval) return;
+    if (this.lastTouchMs.size >= 10_000) this.lastTouchMs.clear();
+    this.lastTouchMs.set(keyId, now);
+    this.options.store.touch(digest, new Date(now)).catch((error: unknown) => {
+      this.options.logger.warn('lastUsedAt update failed', { keyId, ...describeError(error) });
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import type { AuthMode } from '../../config/types';
+
+/** Every method a route may be called with; listed so a wildcard never spans path segments. */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const ARN = /^(arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+)\/([^/]+)\//;
+
+/**
+ * The `arn:…:apiId/stage` prefix of a method or route ARN, or undefined if the ARN has
+ * another shape (then the caller denies).
+ */
+export function arnPrefix(arn: string): string | undefined {
+  const match = ARN.exec(arn);
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+/**
+ * Allow `execute-api:Invoke` on exactly the given server's routes, all methods, on the API
+ * and stage of the request. It depends on the key alone, never on the request's route, so a
+ * result API Gateway caches is right for every later request with the same key: a key of
+ * server A reaches A's routes and nothing else, cached or not.
+ */
+export function allowPolicy(
+  prefix: string,
+  routes: readonly string[],
+  principalId: string,
+  context: { server: string; keyId: string; authMode: AuthMode },
+): APIGatewayAuthorizerResult {
+  const resources = routes.flatMap((route) => METHODS.map((method) => `${prefix}/${method}${routePattern(route)}`));
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }],
+    },
+    context: { ...context },
+  };
+}
+
+/** `/items/{id}` → `/items/*`: path parameters match any value. */
+function routePattern(route: string): string {
+  return route.replace(/\{[^}]+\}/g, '*');
+}

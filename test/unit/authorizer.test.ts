@@ -1,0 +1,253 @@
+import { servers } from '../../config/servers';
+import { KeyAuthorizer, type AuthorizerOutcome } from '../../lambdas/authorizer/authorizer';
+import { parseAuthorizerEvent } from '../../lambdas/authorizer/event';
+import { digestApiKey } from '../../lambdas/keys/key-format';
+import { KeyService } from '../../lambdas/keys/key-service';
+import { KeyStoreUnavailableError } from '../../lambdas/shared/errors';
+import { createLogger } from '../../lambdas/shared/logger';
+import { evaluatePolicy } from '../../local/iam';
+import { arnFor, authorizerEvent } from '../helpers/events';
+import { MemoryKeyStore } from '../helpers/memory-key-store';
+
+const NOW = new Date('2026-11-29T18:00:00Z');
+const TOKEN = 'Bearer downstream-token-7f3a';
+
+interface World {
+  store: MemoryKeyStore;
+  keys: Record<'apikey' | 'passthrough' | 'revoked' | 'expired', string>;
+  logs: string[];
+  clock: { ms: number };
+  authorizer(ttlSeconds?: number): KeyAuthorizer;
+}
+
+async function world(): Promise<World> {
+  const store = new MemoryKeyStore();
+  const clock = { ms: NOW.getTime() };
+  const service = new KeyService({ store, servers, now: () => new Date(clock.ms) });
+  const apikey = (await service.create({ server: 'demo-apikey' })).apiKey;
+  const passthrough = (await service.create({ server: 'demo-passthrough' })).apiKey;
+  const revoked = await service.create({ server: 'demo-apikey' });
+  await service.revoke(revoked.record.keyId);
+  const expired = (await service.create({ server: 'demo-apikey', expiresInSeconds: 60 })).apiKey;
+  clock.ms += 61_000;
+  const logs: string[] = [];
+  return {
+    store,
+    keys: { apikey, passthrough, revoked: revoked.apiKey, expired },
+    logs,
+    clock,
+    authorizer: (ttlSeconds = 0) =>
+      new KeyAuthorizer({
+        store,
+        servers,
+        cacheTtlSeconds: ttlSeconds,
+        logger: createLogger('authorizer', { level: 'debug', sink: (line) => logs.push(line) }),
+        nowMs: () => clock.ms,
+      }),
+  };
+}
+
+/** What API Gateway answers for the event's own route given the authorizer's outcome. */
+function gatewayStatus(outcome: AuthorizerOutcome, arn: string): number {
+  if ('unauthorized' in outcome) return 401;
+  return evaluatePolicy(outcome.policy.policyDocument, arn) === 'allow' ? 200 : 403;
+}
+
+type KeyState = 'missing' | 'malformed' | 'unknown' | 'apikey' | 'passthrough' | 'revoked' | 'expired';
+const TARGETS = ['public', 'apikey', 'passthrough'] as const;
+const KEY_STATES: KeyState[] = ['missing', 'malformed', 'unknown', 'apikey', 'passthrough', 'revoked', 'expired'];
+
+/** The expected answer, written from the rules rather than from the code. */
+function expected(target: (typeof TARGETS)[number], key: KeyState, withAuthorization: boolean): number {
+  if (key === 'missing' || key === 'malformed') return 401;
+  if (target === 'passthrough' && !withAuthorization) return 401;
+  if (key === 'unknown' || key === 'revoked' || key === 'expired') return 401;
+  if (key === 'passthrough' && !withAuthorization) return 401;
+  return key === target ? 200 : 403;
+}
+
+describe('KeyAuthorizer: every mode × header × key state, payload 1.0 and 2.0', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  });
+
+  const rows = (['1.0', '2.0'] as const).flatMap((version) =>
+    TARGETS.flatMap((target) =>
+      KEY_STATES.flatMap((key) =>
+        [true, false].map((withAuthorization) => ({ version, target, key, withAuthorization })),
+      ),
+    ),
+  );
+
+  it.each(rows)('$version $target key=$key authorization=$withAuthorization', async ({ version, target, key, withAuthorization }) => {
+    // Arrange
+    const apiKey = {
+      missing: undefined,
+      malformed: 'not-a-key',
+      unknown: 'mcpg_' + 'Z'.repeat(32),
+      apikey: w.keys.apikey,
+      passthrough: w.keys.passthrough,
+      revoked: w.keys.revoked,
+      expired: w.keys.expired,
+    }[key];
+    const event = authorizerEvent(version, target, { apiKey, authorization: withAuthorization ? TOKEN : undefined });
+    const request = parseAuthorizerEvent(event)!;
+
+    // Act
+    const outcome = await w.authorizer().authorize(request);
+
+    // Assert
+    expect(gatewayStatus(outcome, request.arn)).toBe(expected(target, key, withAuthorization));
+  });
+});
+
+describe('KeyAuthorizer policies and context', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  });
+
+  it("scopes an Allow to the key's own server on every method, so a cached answer never opens another server", async () => {
+    const event = authorizerEvent('1.0', 'apikey', { apiKey: w.keys.apikey });
+    const outcome = await w.authorizer().authorize(parseAuthorizerEvent(event)!);
+    if (!('policy' in outcome)) throw new Error('expected a policy');
+    const doc = outcome.policy.policyDocument;
+
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      expect(evaluatePolicy(doc, arnFor(event, 'demo-apikey', method))).toBe('allow');
+      expect(evaluatePolicy(doc, arnFor(event, 'demo-passthrough', method))).toBe('implicit-deny');
+      expect(evaluatePolicy(doc, arnFor(event, 'demo-public', method))).toBe('implicit-deny');
+    }
+    expect(JSON.stringify(doc)).not.toContain('"*"');
+    expect(doc.Statement.every((s) => (s as { Action: string }).Action === 'execute-api:Invoke')).toBe(true);
+  });
+
+  it('hands the integration server, keyId and authMode, never the key', async () => {
+    const event = authorizerEvent('2.0', 'passthrough', { apiKey: w.keys.passthrough, authorization: TOKEN });
+    const outcome = await w.authorizer().authorize(parseAuthorizerEvent(event)!);
+    if (!('policy' in outcome)) throw new Error('expected a policy');
+    const keyId = outcome.policy.principalId;
+
+    expect(keyId).toMatch(/^key_[0-9a-f]{16}$/);
+    expect(outcome.policy.context).toEqual({ server: 'demo-passthrough', keyId, authMode: 'bearerPassthrough' });
+    expect(JSON.stringify(outcome)).not.toContain(w.keys.passthrough);
+    expect(JSON.stringify(outcome)).not.toContain(TOKEN);
+  });
+
+  it('reads x-api-key whatever its case', async () => {
+    const event = authorizerEvent('1.0', 'apikey', {});
+    (event.headers as Record<string, string>)['X-API-Key'] = w.keys.apikey;
+    delete event.multiValueHeaders;
+    const outcome = await w.authorizer().authorize(parseAuthorizerEvent(event)!);
+    expect('policy' in outcome).toBe(true);
+  });
+
+  it('denies a route that no configured server owns', async () => {
+    const event = authorizerEvent('1.0', 'apikey', { apiKey: w.keys.apikey });
+    event.resource = '/elsewhere/mcp';
+    const outcome = await w.authorizer().authorize(parseAuthorizerEvent(event)!);
+    expect(outcome).toEqual({ unauthorized: true });
+  });
+});
+
+describe('KeyAuthorizer hot path', () => {
+  it('rejects a malformed key without reading the store', async () => {
+    const w = await world();
+    const before = w.store.reads;
+    for (const apiKey of ['', ' ', 'mcpg_short', 'x'.repeat(5000), 'mcpg_' + '!'.repeat(32)]) {
+      const event = authorizerEvent('1.0', 'apikey', { apiKey });
+      expect(await w.authorizer(60).authorize(parseAuthorizerEvent(event)!)).toEqual({ unauthorized: true });
+    }
+    expect(w.store.reads).toBe(before);
+  });
+
+  it('reads the store at most once per key per TTL, for hits and for misses', async () => {
+    const w = await world();
+    const authorizer = w.authorizer(60);
+    const known = parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: w.keys.apikey }))!;
+    const unknown = parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'Q'.repeat(32) }))!;
+    const before = w.store.reads;
+
+    await Promise.all(Array.from({ length: 500 }, () => authorizer.authorize(known)));
+    await Promise.all(Array.from({ length: 500 }, () => authorizer.authorize(unknown)));
+    expect(w.store.reads - before).toBe(2);
+
+    w.clock.ms += 61_000;
+    await authorizer.authorize(known);
+    expect(w.store.reads - before).toBe(3);
+  });
+
+  it('sees a revocation once the cached entry expires', async () => {
+    const w = await world();
+    const authorizer = w.authorizer(60);
+    const request = parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: w.keys.apikey }))!;
+    expect('policy' in (await authorizer.authorize(request))).toBe(true);
+
+    await w.store.revoke(digestApiKey(w.keys.apikey), new Date(w.clock.ms));
+    w.clock.ms += 60_001;
+
+    expect(await authorizer.authorize(request)).toEqual({ unauthorized: true });
+  });
+
+  it('checks expiry itself, even for a cached record', async () => {
+    const w = await world();
+    const service = new KeyService({ store: w.store, servers, now: () => new Date(w.clock.ms) });
+    const shortLived = (await service.create({ server: 'demo-apikey', expiresInSeconds: 10 })).apiKey;
+    const authorizer = w.authorizer(60);
+    const request = parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: shortLived }))!;
+    expect('policy' in (await authorizer.authorize(request))).toBe(true);
+
+    w.clock.ms += 10_000;
+
+    expect(await authorizer.authorize(request)).toEqual({ unauthorized: true });
+  });
+
+  it('records lastUsedAt at most once a minute per key', async () => {
+    const w = await world();
+    const authorizer = w.authorizer(60);
+    const request = parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: w.keys.apikey }))!;
+    for (let i = 0; i < 100; i++) await authorizer.authorize(request);
+    expect(w.store.touches).toBe(1);
+    w.clock.ms += 60_000;
+    await authorizer.authorize(request);
+    expect(w.store.touches).toBe(2);
+    expect(w.store.records.get(digestApiKey(w.keys.apikey))?.lastUsedAt).toBe(new Date(w.clock.ms).toISOString());
+  });
+});
+
+describe('KeyAuthorizer when the key store is down', () => {
+  it('fails closed with an outage error, logged as an outage, and recovers', async () => {
+    const w = await world();
+    const authorizer = w.authorizer(60);
+    const request = parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: w.keys.apikey }))!;
+    w.store.down = true;
+
+    await expect(authorizer.authorize(request)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    const last = JSON.parse(w.logs.at(-1)!);
+    expect(last).toMatchObject({ level: 'error', decision: 'error', reason: 'key-store-unavailable' });
+
+    w.store.down = false;
+    expect('policy' in (await authorizer.authorize(request))).toBe(true);
+  });
+
+  it('never logs a key, its digest or an Authorization value', async () => {
+    const w = await world();
+    const authorizer = w.authorizer(60);
+    for (const apiKey of Object.values(w.keys)) {
+      for (const target of TARGETS) {
+        await authorizer.authorize(parseAuthorizerEvent(authorizerEvent('2.0', target, { apiKey, authorization: TOKEN }))!);
+      }
+    }
+    w.store.down = true;
+    await authorizer.authorize(parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'N'.repeat(32) }))!).catch(() => undefined);
+
+    const all = w.logs.join('\n');
+    expect(w.logs.length).toBeGreaterThan(10);
+    for (const key of Object.values(w.keys)) {
+      expect(all).not.toContain(key);
+      expect(all).not.toContain(digestApiKey(key));
+    }
+    expect(all).not.toContain('downstream-token');
+  });
+});

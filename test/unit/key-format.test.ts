@@ -1,0 +1,58 @@
+import {
+  digestApiKey,
+  generateApiKey,
+  generateKeyId,
+  isWellFormedApiKey,
+  isWellFormedKeyId,
+  keyHint,
+  parseDuration,
+} from '../../lambdas/keys/key-format';
+import { InvalidInputError } from '../../lambdas/shared/errors';
+
+describe('key format', () => {
+  it('generates well-formed keys carrying 192 random bits, never the same twice', () => {
+    const keys = Array.from({ length: 2000 }, generateApiKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const key of keys) {
+      expect(isWellFormedApiKey(key)).toBe(true);
+      expect(Buffer.from(key.slice(5), 'base64url')).toHaveLength(24);
+    }
+  });
+
+  it('generates key ids of the documented shape', () => {
+    const ids = Array.from({ length: 500 }, generateKeyId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every(isWellFormedKeyId)).toBe(true);
+  });
+
+  it.each(['', 'mcpg_', 'mcpg_' + 'a'.repeat(31), 'mcpg_' + 'a'.repeat(33), 'MCPG_' + 'a'.repeat(32), 'mcpg_' + 'a'.repeat(31) + '=', ' mcpg_' + 'a'.repeat(32)])(
+    'rejects the malformed key %j',
+    (value) => expect(isWellFormedApiKey(value)).toBe(false),
+  );
+
+  it('digests with SHA-256 (hex), deterministically', () => {
+    expect(digestApiKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const key = generateApiKey();
+    expect(digestApiKey(key)).toBe(digestApiKey(key));
+  });
+
+  it('hints with the prefix and last four characters only', () => {
+    const key = generateApiKey();
+    const hint = keyHint(key);
+    expect(hint).toBe(`mcpg_…${key.slice(-4)}`);
+    expect(hint).not.toContain(key.slice(5, 33));
+  });
+
+  it.each([
+    ['90s', 90],
+    ['15m', 900],
+    ['1h', 3600],
+    ['30d', 2_592_000],
+    ['2w', 1_209_600],
+  ])('parses the duration %s', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
+
+  it.each(['', '30', 'd', '1.5h', '-1d', '1y'])('rejects the duration %j with a clear error', (text) => {
+    expect(() => parseDuration(text)).toThrow(InvalidInputError);
+    expect(() => parseDuration(text)).toThrow(/not a duration/);
+  });
+});
