@@ -1,3 +1,4 @@
+import './node20-sdk-warning';
 import { runKeysCli } from '../cli/keys';
 
 runKeysCli(process.argv.slice(2), {

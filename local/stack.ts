@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { servers as configuredServers } from '../config/servers';
+import type { ResolvedServer } from '../config/types';
+import { createDocumentClient } from '../lambdas/keys/dynamo-client';
+import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-store';
+import { KeyService } from '../lambdas/keys/key-service';
+import { createLogger, type Logger } from '../lambdas/shared/logger';
+import { createDownstream } from './downstream';
+import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
+import { close, listen } from './listen';
+import { LOCAL_DIR } from './state';
+
+// dynalite ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+export const LOCAL_TABLE_NAME = 'mcp-gate-keys';
+
+export interface LocalStackOptions {
+  /** Gateway port (`PORT`); 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Embedded DynamoDB port (`DYNAMODB_PORT`). @default 8000 */
+  readonly dynamodbPort?: number;
+  /** Demo downstream API port (`DOWNSTREAM_PORT`). @default 3001 */
+  readonly downstreamPort?: number;
+  /** Keep DynamoDB data in memory only. @default false: kept in .local/dynamodb */
+  readonly inMemory?: boolean;
+  /** API Gateway's and the authorizer's cache TTL (`AUTH_CACHE_TTL_SECONDS`). @default 60 */
+  readonly cacheTtlSeconds?: number;
+  /** The stack's gateway responses. @default API Gateway's defaults */
+  readonly answers?: Partial<GatewayAnswers>;
+  readonly servers?: readonly ResolvedServer[];
+  readonly logger?: Logger;
+  /** Loads the authorizer; replaced by tests of the fail-closed path. @default the real handler */
+  readonly loadAuthorizer?: () => Promise<AuthorizerFunction>;
+}
+
+export interface LocalStack {
+  readonly baseUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly downstreamUrl: string;
+  readonly tableName: string;
+  /** Key management against the embedded table (the CLI's service). */
+  readonly keys: KeyService;
+  readonly servers: readonly ResolvedServer[];
+  stopDynamo(): Promise<void>;
+  startDynamo(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded DynamoDB, the demo downstream API and the local gateway, and points the
+ * real handlers at them. The handlers read their settings once per process, like a Lambda
+ * container, so one process runs one local stack.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const servers = options.servers ?? configuredServers;
+  const logger = options.logger ?? createLogger('local-gateway');
+  const cacheTtlSeconds = options.cacheTtlSeconds ?? 60;
+  const started: Server[] = [];
+  try {
+    const dataDir = options.inMemory ? undefined : join(LOCAL_DIR, 'dynamodb');
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    let dynamo = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamodbPort = await listen(dynamo, options.dynamodbPort ?? 8000, 'DYNAMODB_PORT');
+    const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
+    started.push(dynamo);
+    const client = createDocumentClient({ endpoint: dynamodbEndpoint });
+    await ensureKeysTable(client, LOCAL_TABLE_NAME);
+
+    const downstream = createDownstream();
+    const downstreamPort = await listen(downstream, options.downstreamPort ?? 3001, 'DOWNSTREAM_PORT');
+    started.push(downstream);
+    const downstreamUrl = `http://127.0.0.1:${downstreamPort}`;
+
+    // The handlers read these on their first event, as a Lambda container reads its environment.
+    process.env.KEYS_TABLE_NAME = LOCAL_TABLE_NAME;
+    process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
+    process.env.AUTH_CACHE_TTL_SECONDS = String(cacheTtlSeconds);
+    process.env.DOWNSTREAM_URL ??= downstreamUrl;
+    delete process.env.MCP_SERVER_NAME;
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler: mcpHandler } = require('../lambdas/mcp/handler') as { handler: ProxyFunction };
+    const gateway = createLocalGateway({
+      servers,
+      cacheTtlSeconds,
+      logger,
+      answers: options.answers,
+      integration: mcpHandler,
+      loadAuthorizer:
+        options.loadAuthorizer ??
+        (async () =>
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          (require('../lambdas/authorizer/handler') as { handler: AuthorizerFunction }).handler),
+    });
+    const http = createServer(gateway.listener);
+    const port = await listen(http, options.port ?? 3000, 'PORT');
+    started.push(http);
+
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      dynamodbEndpoint,
+      downstreamUrl: process.env.DOWNSTREAM_URL,
+      tableName: LOCAL_TABLE_NAME,
+      keys: new KeyService({ store: new DynamoKeyStore(client, LOCAL_TABLE_NAME), servers }),
+      servers,
+      stopDynamo: () => close(dynamo),
+      startDynamo: async () => {
+        dynamo = dynalite({ path: dataDir, createTableMs: 0 });
+        await listen(dynamo, dynamodbPort, 'DYNAMODB_PORT');
+        started[0] = dynamo;
+        await ensureKeysTable(client, LOCAL_TABLE_NAME);
+      },
+      close: async () => {
+        await Promise.all(started.map(close));
+      },
+    };
+  } catch (error) {
+    await Promise.all(started.map(close));
+    throw error;
+  }
+}
