@@ -1,0 +1,230 @@
+import { createServer } from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { serverUrl } from '../../config/client-config';
+import { ConfigError } from '../../lambdas/shared/errors';
+import { createLogger } from '../../lambdas/shared/logger';
+import { createLocalGateway } from '../../local/gateway';
+import { close, listen } from '../../local/listen';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+
+const TTL_SECONDS = 1;
+const TOKEN = 'Bearer e2e-downstream-token.abc~+/=';
+
+let stack: LocalStack;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    dynamodbPort: 0,
+    downstreamPort: 0,
+    inMemory: true,
+    cacheTtlSeconds: TTL_SECONDS,
+    logger: createLogger('local-gateway', { sink: (line) => logLines.push(line) }),
+  });
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+async function connect(server: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(serverUrl(stack.baseUrl, server)), { requestInit: { headers } }));
+  return client;
+}
+
+/** The HTTP status an MCP client sees when connecting fails. */
+async function connectStatus(server: string, headers: Record<string, string> = {}): Promise<number> {
+  try {
+    const client = await connect(server, headers);
+    await client.close();
+    return 200;
+  } catch (error) {
+    return (error as { code?: number }).code ?? -1;
+  }
+}
+
+function textOf(result: unknown): string {
+  return ((result as { content: { type: string; text: string }[] }).content[0]).text;
+}
+
+describe('npm start: every demo server through the official MCP client', () => {
+  it('demo-public works with no headers', async () => {
+    const client = await connect('demo-public');
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name).sort()).toEqual(['echo', 'whoami']);
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hi there' } }))).toBe('hi there');
+    expect(JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })))).toEqual({
+      server: 'demo-public',
+      authMode: 'none',
+      keyId: null,
+      authorizationReceived: false,
+    });
+    await client.close();
+  });
+
+  describe('demo-apikey', () => {
+    it('401 without a key, with an unknown, a revoked or an expired key', async () => {
+      const revoked = await stack.keys.create({ server: 'demo-apikey' });
+      await stack.keys.revoke(revoked.record.keyId);
+      const expiring = await stack.keys.create({ server: 'demo-apikey', expiresInSeconds: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+
+      expect(await connectStatus('demo-apikey')).toBe(401);
+      expect(await connectStatus('demo-apikey', { 'x-api-key': 'mcpg_' + 'U'.repeat(32) })).toBe(401);
+      expect(await connectStatus('demo-apikey', { 'x-api-key': 'not even a key' })).toBe(401);
+      expect(await connectStatus('demo-apikey', { 'x-api-key': revoked.apiKey })).toBe(401);
+      expect(await connectStatus('demo-apikey', { 'x-api-key': expiring.apiKey })).toBe(401);
+    });
+
+    it("403 with another server's key, also while the cache holds that key's policy", async () => {
+      const other = await stack.keys.create({ server: 'demo-passthrough' });
+      const headers = { 'x-api-key': other.apiKey, Authorization: TOKEN };
+      expect(await connectStatus('demo-passthrough', headers)).toBe(200);
+      expect(await connectStatus('demo-apikey', headers)).toBe(403);
+      expect(await connectStatus('demo-apikey', { 'x-api-key': other.apiKey })).toBe(403);
+    });
+
+    it('succeeds with its own key; whoami shows its keyId', async () => {
+      const { apiKey, record } = await stack.keys.create({ server: 'demo-apikey' });
+      const client = await connect('demo-apikey', { 'x-api-key': apiKey });
+      expect(JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })))).toEqual({
+        server: 'demo-apikey',
+        authMode: 'apiKey',
+        keyId: record.keyId,
+        authorizationReceived: false,
+      });
+      await client.close();
+    });
+
+    it('stops a revoked key within AUTH_CACHE_TTL_SECONDS', async () => {
+      const { apiKey, record } = await stack.keys.create({ server: 'demo-apikey' });
+      expect(await connectStatus('demo-apikey', { 'x-api-key': apiKey })).toBe(200);
+
+      await stack.keys.revoke(record.keyId);
+      await new Promise((resolve) => setTimeout(resolve, TTL_SECONDS * 1000 + 50));
+
+      expect(await connectStatus('demo-apikey', { 'x-api-key': apiKey })).toBe(401);
+    });
+  });
+
+  describe('demo-passthrough', () => {
+    it('401 without Authorization, even with a valid key', async () => {
+      const { apiKey } = await stack.keys.create({ server: 'demo-passthrough' });
+      expect(await connectStatus('demo-passthrough', { 'x-api-key': apiKey })).toBe(401);
+      expect(await connectStatus('demo-passthrough', { 'x-api-key': apiKey, Authorization: '   ' })).toBe(401);
+    });
+
+    it('call_downstream shows the exact Authorization value that arrived downstream', async () => {
+      const { apiKey, record } = await stack.keys.create({ server: 'demo-passthrough' });
+      const client = await connect('demo-passthrough', { 'x-api-key': apiKey, Authorization: TOKEN });
+      const result = await client.callTool({ name: 'call_downstream', arguments: {} });
+      expect(JSON.parse(textOf(result))).toEqual({ authorization: TOKEN });
+      expect(JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })))).toMatchObject({
+        keyId: record.keyId,
+        authorizationReceived: true,
+      });
+      await client.close();
+    });
+  });
+});
+
+describe('npm start: API Gateway behaviour', () => {
+  const post = (path: string, headers: Record<string, string> = {}, body = '{}') =>
+    fetch(stack.baseUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      body,
+    });
+
+  it.each([
+    ['GET', '/nowhere'],
+    ['POST', '/demo-public'],
+    ['PUT', '/demo-public/mcp'],
+    ['PATCH', '/demo-apikey/mcp'],
+  ])('%s %s → 403 Missing Authentication Token', async (method, path) => {
+    const res = await fetch(stack.baseUrl + path, { method });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ message: 'Missing Authentication Token' });
+  });
+
+  it('GET and DELETE on /mcp reach the handler and get its 405', async () => {
+    const { apiKey } = await stack.keys.create({ server: 'demo-apikey' });
+    for (const method of ['GET', 'DELETE']) {
+      expect((await fetch(serverUrl(stack.baseUrl, 'demo-public'), { method })).status).toBe(405);
+      expect((await fetch(serverUrl(stack.baseUrl, 'demo-apikey'), { method, headers: { 'x-api-key': apiKey } })).status).toBe(405);
+    }
+  });
+
+  it('answers 401 with the gateway body when the identity source is missing', async () => {
+    const res = await post('/demo-apikey/mcp');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-amzn-errortype')).toBe('UnauthorizedException');
+    expect(await res.json()).toEqual({ message: 'Unauthorized' });
+  });
+
+  it('answers 403 with the gateway body for a key of another server', async () => {
+    const { apiKey } = await stack.keys.create({ server: 'demo-apikey' });
+    const res = await post('/demo-passthrough/mcp', { 'x-api-key': apiKey, authorization: TOKEN });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ Message: 'User is not authorized to access this resource' });
+  });
+
+  it('rejects a body over 10 MB with 413 before any authorizer or handler runs', async () => {
+    const res = await post('/demo-public/mcp', {}, 'x'.repeat(10 * 1024 * 1024 + 1));
+    expect(res.status).toBe(413);
+  });
+
+  it('fails closed with 500 when the key store is down, for keys not already cached, and recovers', async () => {
+    const cached = await stack.keys.create({ server: 'demo-apikey' });
+    expect(await connectStatus('demo-apikey', { 'x-api-key': cached.apiKey })).toBe(200);
+    const fresh = await stack.keys.create({ server: 'demo-apikey' });
+
+    await stack.stopDynamo();
+    try {
+      const res = await post('/demo-apikey/mcp', { 'x-api-key': fresh.apiKey });
+      expect(res.status).toBe(500);
+      expect(await res.text()).not.toContain(fresh.apiKey);
+    } finally {
+      await stack.startDynamo();
+    }
+    const again = await stack.keys.create({ server: 'demo-apikey' });
+    expect(await connectStatus('demo-apikey', { 'x-api-key': again.apiKey })).toBe(200);
+  });
+
+  it('a port in use gets an error naming the variable to change', async () => {
+    const port = Number(new URL(stack.baseUrl).port);
+    await expect(startLocalStack({ port, dynamodbPort: 0, downstreamPort: 0, inMemory: true })).rejects.toThrow(ConfigError);
+    await expect(startLocalStack({ port, dynamodbPort: 0, downstreamPort: 0, inMemory: true })).rejects.toThrow(/set PORT/);
+  });
+});
+
+describe('local gateway when the authorizer cannot be loaded', () => {
+  it('answers 500 for keyed servers and never calls the handler; public servers still work', async () => {
+    let handlerCalls = 0;
+    const gateway = createLocalGateway({
+      servers: stack.servers,
+      cacheTtlSeconds: 60,
+      logger: createLogger('t', { sink: () => {} }),
+      loadAuthorizer: () => Promise.reject(new Error('Cannot find module authorizer')),
+      integration: async () => {
+        handlerCalls++;
+        return { statusCode: 200, body: 'ok' };
+      },
+    });
+    const http = createServer(gateway.listener);
+    const port = await listen(http, 0, 'PORT');
+    try {
+      const keyed = await fetch(`http://127.0.0.1:${port}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'mcpg_' + 'A'.repeat(32) } });
+      expect(keyed.status).toBe(500);
+      expect(handlerCalls).toBe(0);
+      const open = await fetch(`http://127.0.0.1:${port}/demo-public/mcp`, { method: 'POST' });
+      expect(open.status).toBe(200);
+      expect(handlerCalls).toBe(1);
+    } finally {
+      await close(http);
+    }
+  });
+});
