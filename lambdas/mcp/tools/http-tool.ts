@@ -1,0 +1,261 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { HttpToolConfig, HttpToolParameter } from '../../../config/types';
+import { ConfigError } from '../../shared/errors';
+import { describeError, type Logger } from '../../shared/logger';
+import { resolveConfigValue, type Env } from '../config-values';
+import { DownstreamError, DownstreamResponseTooLargeError } from '../errors';
+import { textResult, toolError, type ToolContext, type ToolDefinition, type ToolInputSchema } from './types';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+/** Longest downstream error body quoted in a tool error. */
+const ERROR_BODY_EXCERPT = 1_000;
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const WHOLE_PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ACCEPT = 'application/json, text/*;q=0.9, */*;q=0.5';
+
+type Args = Readonly<Record<string, unknown>>;
+
+export interface HttpToolDeps {
+  /** Where `{ env: NAME }` values are read. */
+  readonly env: Env;
+  readonly logger: Logger;
+}
+
+/**
+ * Builds a declarative HTTP tool once per container: its input schema, its templates, and
+ * its resolved base URL. A base URL that cannot be resolved (e.g. an unset environment
+ * variable) does not fail the server: the tool answers every call with a tool error naming
+ * the problem. Template mistakes (unknown placeholders, a GET with a body) throw `ConfigError`.
+ */
+export function compileHttpTool(config: HttpToolConfig, deps: HttpToolDeps): ToolDefinition {
+  const method = config.method ?? 'GET';
+  const pathTemplate = config.path ?? '';
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxResponseBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const parameters = config.parameters ?? {};
+  checkTemplates(config, parameters, method);
+  const baseUrl = resolveBaseUrl(config, deps);
+
+  return {
+    name: config.name,
+    description: config.description,
+    inputSchema: inputSchemaOf(parameters),
+    run: async (args, ctx) => {
+      if (baseUrl instanceof ConfigError) return toolError(`${config.name} is not configured: ${baseUrl.message}`);
+      let url: URL;
+      let headers: Headers;
+      try {
+        url = buildUrl(baseUrl, pathTemplate, args);
+        headers = buildHeaders(config.headers ?? {}, args, config.body !== undefined);
+      } catch (error) {
+        return toolError(`${config.name}: ${describeError(error).errorMessage}`);
+      }
+      const body = config.body === undefined ? undefined : JSON.stringify(renderBody(config.body, args));
+      return callDownstream({ tool: config.name, url, method, headers, body, timeoutMs, maxResponseBytes }, ctx, deps.logger);
+    },
+  };
+}
+
+interface DownstreamCall {
+  readonly tool: string;
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: string | undefined;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+}
+
+async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Logger): Promise<CallToolResult> {
+  const timeout = AbortSignal.timeout(call.timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+  const started = Date.now();
+  // Only the origin is logged: paths and queries may carry arguments.
+  const logFields = { server: ctx.server, tool: call.tool, method: call.method, origin: call.url.origin };
+  try {
+    const response = await ctx.fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal });
+    const text = await readCapped(response, call.maxResponseBytes);
+    logger.info('downstream call', { ...logFields, status: response.status, durationMs: Date.now() - started });
+    if (!response.ok) {
+      const excerpt = text.length > ERROR_BODY_EXCERPT ? `${text.slice(0, ERROR_BODY_EXCERPT)}…` : text;
+      const statusLine = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+      return toolError(`${call.tool}: downstream responded ${statusLine}${excerpt ? `: ${excerpt}` : ''}`);
+    }
+    return textResult(text);
+  } catch (error) {
+    const durationMs = Date.now() - started;
+    if (timeout.aborted) {
+      logger.warn('downstream timeout', { ...logFields, durationMs, timeoutMs: call.timeoutMs });
+      return toolError(`${call.tool}: downstream did not answer within ${call.timeoutMs} ms`);
+    }
+    if (ctx.signal.aborted) return toolError(`${call.tool}: call cancelled`);
+    logger.warn('downstream call failed', { ...logFields, durationMs, ...describeError(error) });
+    if (error instanceof DownstreamError) return toolError(`${call.tool}: ${error.message}`);
+    return toolError(`${call.tool}: request to ${call.url.origin} failed (${networkReason(error)})`);
+  }
+}
+
+/** The response body as text, refusing bodies over `maxBytes` without buffering them. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = (): DownstreamResponseTooLargeError =>
+    new DownstreamResponseTooLargeError(`downstream response exceeds ${maxBytes} bytes`);
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  return describeError(error).errorMessage;
+}
+
+function resolveBaseUrl(config: HttpToolConfig, deps: HttpToolDeps): URL | ConfigError {
+  try {
+    const raw = resolveConfigValue(config.baseUrl, deps.env);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch (error) {
+      throw new ConfigError(`baseUrl "${raw}" is not a URL`, { cause: error });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ConfigError(`baseUrl "${raw}" must be an http or https URL`);
+    }
+    if (url.search !== '' || url.hash !== '') {
+      throw new ConfigError(`baseUrl "${raw}" must not have a query or fragment (put the query in path)`);
+    }
+    return url;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    deps.logger.warn('http tool not configured', { tool: config.name, ...describeError(error) });
+    return error;
+  }
+}
+
+function inputSchemaOf(parameters: Readonly<Record<string, HttpToolParameter>>): ToolInputSchema {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, parameter] of Object.entries(parameters)) {
+    let schema: z.ZodType = PARAMETER_SCHEMAS[parameter.type]();
+    if (parameter.description !== undefined) schema = schema.describe(parameter.description);
+    shape[name] = parameter.required === false ? schema.optional() : schema;
+  }
+  return z.strictObject(shape);
+}
+
+const PARAMETER_SCHEMAS: Record<HttpToolParameter['type'], () => z.ZodType> = {
+  string: () => z.string(),
+  number: () => z.number(),
+  boolean: () => z.boolean(),
+  array: () => z.array(z.unknown()),
+  object: () => z.record(z.string(), z.unknown()),
+};
+
+function checkTemplates(
+  config: HttpToolConfig,
+  parameters: Readonly<Record<string, HttpToolParameter>>,
+  method: string,
+): void {
+  const problem = (what: string): ConfigError => new ConfigError(`http tool "${config.name}": ${what}`);
+  for (const name of Object.keys(parameters)) {
+    if (!PARAMETER_NAME.test(name)) throw problem(`parameter name "${name}" is invalid`);
+  }
+  const templates = [config.path ?? '', ...Object.values(config.headers ?? {}), ...stringLeaves(config.body)];
+  for (const template of templates) {
+    for (const [, name] of template.matchAll(PLACEHOLDER)) {
+      if (!(name in parameters)) throw problem(`placeholder {${name}} names no parameter`);
+    }
+  }
+  if (config.body !== undefined && method === 'GET') throw problem('a GET request cannot have a body');
+  if ((config.path ?? '').includes('#')) throw problem('path must not contain a fragment');
+}
+
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringLeaves);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
+  return [];
+}
+
+/** Text for a placeholder: strings as given, arrays and objects as JSON. */
+function stringify(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * `baseUrl` + the rendered path template. Values are URL-encoded, so no argument can add a
+ * path segment, a query parameter or change the host; a query pair whose placeholder has no
+ * value (optional parameter left out) is dropped.
+ */
+export function buildUrl(baseUrl: URL, template: string, args: Args): URL {
+  const queryStart = template.indexOf('?');
+  const pathPart = queryStart === -1 ? template : template.slice(0, queryStart);
+  const queryPart = queryStart === -1 ? undefined : template.slice(queryStart + 1);
+  const encode = (_match: string, name: string): string =>
+    args[name] === undefined ? '' : encodeURIComponent(stringify(args[name]));
+
+  let rendered = pathPart.replace(PLACEHOLDER, encode);
+  if (queryPart !== undefined) {
+    const pairs = queryPart
+      .split('&')
+      .filter((pair) => pair !== '' && [...pair.matchAll(PLACEHOLDER)].every(([, name]) => args[name] !== undefined))
+      .map((pair) => pair.replace(PLACEHOLDER, encode));
+    if (pairs.length > 0) rendered += `?${pairs.join('&')}`;
+  }
+  const base = baseUrl.href.replace(/\/+$/, '');
+  const joined = rendered === '' || rendered.startsWith('?') ? base + rendered : `${base}/${rendered.replace(/^\/+/, '')}`;
+  const url = new URL(joined);
+  if (url.origin !== baseUrl.origin) throw new DownstreamError('rendered URL leaves the configured base origin');
+  return url;
+}
+
+function buildHeaders(templates: Readonly<Record<string, string>>, args: Args, jsonBody: boolean): Headers {
+  const headers = new Headers({ accept: ACCEPT });
+  if (jsonBody) headers.set('content-type', 'application/json');
+  for (const [name, template] of Object.entries(templates)) {
+    const names = [...template.matchAll(PLACEHOLDER)].map(([, parameter]) => parameter);
+    if (names.some((parameter) => args[parameter] === undefined)) continue;
+    const value = template.replace(PLACEHOLDER, (_match, parameter: string) => stringify(args[parameter]));
+    if (/[\r\n\0]/.test(value)) throw new DownstreamError(`header ${name} would contain a line break`);
+    headers.set(name, value);
+  }
+  return headers;
+}
+
+/** The JSON body: a string leaf that is exactly `{param}` takes the typed value; other strings are interpolated. */
+export function renderBody(template: unknown, args: Args): unknown {
+  if (typeof template === 'string') {
+    const whole = WHOLE_PLACEHOLDER.exec(template);
+    if (whole) return args[whole[1]];
+    return template.replace(PLACEHOLDER, (_match, name: string) => (args[name] === undefined ? '' : stringify(args[name])));
+  }
+  if (Array.isArray(template)) return template.map((item) => renderBody(item, args) ?? null);
+  if (template !== null && typeof template === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(template)) {
+      const rendered = renderBody(value, args);
+      if (rendered !== undefined) out[key] = rendered;
+    }
+    return out;
+  }
+  return template;
+}
