@@ -1,0 +1,80 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { servers } from '../../config/servers';
+import { handler as authorizerHandler } from '../../lambdas/authorizer/handler';
+import { KeyService } from '../../lambdas/keys/key-service';
+import { handler as mcpHandler } from '../../lambdas/mcp/handler';
+import { evaluatePolicy } from '../../local/iam';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { loadEvent } from '../helpers/events';
+
+/**
+ * Every fixture in events/ runs through the real handler it is for, so `sam local invoke`
+ * users start from events known to work.
+ */
+const fixtures = readdirSync(join(__dirname, '..', '..', 'events')).filter((f) => f.endsWith('.json'));
+
+describe('events/ fixtures', () => {
+  let dynamo: EmbeddedDynamo;
+  let keys: KeyService;
+  let stdout: jest.SpyInstance;
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamo();
+    keys = new KeyService({ store: dynamo.store, servers });
+    process.env.KEYS_TABLE_NAME = dynamo.tableName;
+    process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+    process.env.AUTH_CACHE_TTL_SECONDS = '0';
+    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stdout.mockRestore();
+    await dynamo.stop();
+  });
+
+  it('cover the authorizer in both payload versions for every mode, and the MCP handler', () => {
+    for (const version of ['v1', 'v2']) {
+      for (const mode of ['public', 'apikey', 'passthrough']) expect(fixtures).toContain(`authorizer-${version}-${mode}.json`);
+    }
+    for (const name of ['mcp-initialize.json', 'mcp-tools-list.json', 'mcp-tools-call.json', 'mcp-http-api-tools-call.json']) {
+      expect(fixtures).toContain(name);
+    }
+  });
+
+  describe.each(fixtures.filter((f) => f.startsWith('authorizer-')))('%s', (name) => {
+    const event = () => loadEvent<Record<string, unknown> & { headers: Record<string, string> }>(name);
+    const keyHeader = (headers: Record<string, string>) => Object.keys(headers).find((h) => h.toLowerCase() === 'x-api-key');
+    const server = name.includes('public') ? 'demo-public' : name.includes('apikey') ? 'demo-apikey' : 'demo-passthrough';
+
+    it('is refused as it stands (its x-api-key is a placeholder, or there is none)', async () => {
+      await expect(authorizerHandler(event() as never)).rejects.toThrow(/^Unauthorized$/);
+    });
+
+    if (server !== 'demo-public') {
+      it(`is allowed for ${server} once its x-api-key is a real key of that server`, async () => {
+        const { apiKey, record } = await keys.create({ server });
+        const e = event();
+        e.headers[keyHeader(e.headers)!] = apiKey;
+        const multi = e.multiValueHeaders as Record<string, string[]> | undefined;
+        if (multi) multi[keyHeader(multi as never)!] = [apiKey];
+
+        const result = await authorizerHandler(e as never);
+
+        expect(evaluatePolicy(result.policyDocument, (e.methodArn ?? e.routeArn) as string)).toBe('allow');
+        expect(result.context).toMatchObject({ server, keyId: record.keyId });
+      });
+    }
+  });
+
+  describe.each(fixtures.filter((f) => f.startsWith('mcp-')))('%s', (name) => {
+    it('gets a JSON-RPC result from the MCP handler', async () => {
+      const result = await mcpHandler(loadEvent(name) as never);
+      expect(result.statusCode).toBe(200);
+      const body = JSON.parse(result.body!);
+      expect(body).toMatchObject({ jsonrpc: '2.0', result: expect.any(Object) });
+      expect(body.error).toBeUndefined();
+    });
+  });
+});
