@@ -1,0 +1,157 @@
+import { Aws, CfnOutput, Stack, type Duration, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct, Node } from 'constructs';
+import { servers as configuredServers } from '../config/servers';
+import type { ServerConfig } from '../config/types';
+import { resolveServers } from '../config/validate';
+import { ConfigError } from '../lambdas/shared/errors';
+import { KeyAuthorizer } from './key-authorizer';
+import { KeysTable } from './keys-table';
+import { assignFunctionLogicalIds } from './logical-ids';
+import { McpServer } from './mcp-server';
+import { acknowledgeRuntime, acknowledgeServerMethods } from './nag';
+import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
+
+/** A REST API this app does not manage, by id. */
+export interface ExistingRestApi {
+  readonly restApiId: string;
+  /** The id of the API's root resource (`aws apigateway get-resources`, path `/`). */
+  readonly rootResourceId: string;
+  /**
+   * A stage to deploy the new methods to. Deploying changes what that stage serves, so it
+   * is opt-in.
+   * @default - no deployment: the API's owner deploys (`aws apigateway create-deployment`)
+   */
+  readonly stageName?: string;
+}
+
+export interface ExistingApisStackProps extends StackProps {
+  /**
+   * The REST API to add `/<server>/mcp` methods (and the key authorizer) to.
+   * @default - none
+   */
+  readonly restApi?: ExistingRestApi;
+  /**
+   * The id of the HTTP API to add `/<server>/mcp` routes (and the key authorizer) to. Its
+   * `$default` stage with auto-deploy serves them at once; other stages need a deployment.
+   * @default - none
+   */
+  readonly httpApiId?: string;
+  /**
+   * An existing keys table (for example the `McpGate` stack's `KeysTableName` output), so
+   * keys made with `npm run keys` work on both.
+   * @default - a new KeysTable in this stack
+   */
+  readonly keysTableName?: string;
+  /** @default the servers of config/servers.ts */
+  readonly servers?: readonly ServerConfig[];
+  /** @default Duration.seconds(60) */
+  readonly authCacheTtl?: Duration;
+  /** @default {} */
+  readonly serverEnvironment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The example of attaching mcp-gate to APIs managed elsewhere: imports a REST API and/or an
+ * HTTP API by id and adds, for every configured server, POST/GET/DELETE on its routes with
+ * that server's MCP function, guarded by the key authorizer as its auth mode says. The
+ * authorizer's invoke permissions name each API's authorizer ARN.
+ */
+export class ExistingApisStack extends Stack {
+  public readonly keysTable: dynamodb.ITable;
+  public readonly authorizer: KeyAuthorizer;
+  public readonly restApi?: apigw.IRestApi;
+  public readonly httpApi?: apigwv2.IHttpApi;
+  /** The deployment of the REST API's new methods, when `restApi.stageName` is set. */
+  public readonly restDeployment?: apigw.Deployment;
+  public readonly servers: readonly McpServer[];
+
+  constructor(scope: Construct, id: string, props: ExistingApisStackProps) {
+    super(scope, id, props);
+    if (!props.restApi && !props.httpApiId) {
+      throw new ConfigError('ExistingApisStack needs restApi or httpApiId (an API to attach to)');
+    }
+    const servers = resolveServers(props.servers ?? configuredServers);
+
+    this.keysTable = props.keysTableName
+      ? dynamodb.Table.fromTableName(this, 'Keys', props.keysTableName)
+      : new KeysTable(this, 'Keys').table;
+    this.authorizer = new KeyAuthorizer(this, 'Authorizer', { keysTable: this.keysTable, cacheTtl: props.authCacheTtl });
+
+    if (props.restApi) {
+      this.restApi = apigw.RestApi.fromRestApiAttributes(this, 'RestApi', {
+        restApiId: props.restApi.restApiId,
+        rootResourceId: props.restApi.rootResourceId,
+      });
+    }
+    if (props.httpApiId) {
+      this.httpApi = apigwv2.HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.httpApiId });
+    }
+
+    this.servers = servers.map((server) => {
+      const mcp = new McpServer(this, `Server${pascalCase(server.name)}`, {
+        server,
+        authorizer: this.authorizer,
+        environment: props.serverEnvironment,
+      });
+      if (this.restApi) mcp.addToRestApi(this.restApi);
+      if (this.httpApi) mcp.addToHttpApi(this.httpApi);
+      acknowledgeServerMethods(mcp);
+      return mcp;
+    });
+    assignFunctionLogicalIds(this.authorizer, this.servers);
+    acknowledgeRuntime(this.authorizer.handler, ...this.servers.map((mcp) => mcp.handler));
+
+    if (this.restApi && props.restApi?.stageName) {
+      // Deployments are snapshots: a new logical id (from the routes and settings) makes a new one.
+      this.restDeployment = new apigw.Deployment(this, 'RestDeployment', {
+        api: this.restApi,
+        stageName: props.restApi.stageName,
+        description: 'mcp-gate routes',
+      });
+      this.restDeployment.addToLogicalId({
+        routes: this.servers.map((mcp) => [mcp.server.name, mcp.server.authMode, mcp.server.routes]),
+        authorizerCacheTtlSeconds: this.authorizer.cacheTtl.toSeconds(),
+      });
+      for (const mcp of this.servers) this.restDeployment.node.addDependency(...mcp.methods);
+    }
+
+    for (const mcp of this.servers) {
+      const name = pascalCase(mcp.server.name);
+      const route = mcp.server.routes[0];
+      if (props.restApi) {
+        const stage = props.restApi.stageName ?? '<stage>';
+        new CfnOutput(this, `Rest${name}Url`, {
+          value: `https://${props.restApi.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${stage}${route}`,
+          description: `${mcp.server.name} on the existing REST API${props.restApi.stageName ? '' : ' (after you deploy it to a stage)'}`,
+        });
+      }
+      if (props.httpApiId) {
+        new CfnOutput(this, `Http${name}Url`, {
+          value: `https://${props.httpApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}${route}`,
+          description: `${mcp.server.name} on the existing HTTP API ($default stage)`,
+        });
+      }
+    }
+  }
+}
+
+/** The existing APIs named in context, or undefined when none is (then the app has no such stack). */
+export function existingApisFromContext(node: Node): Pick<ExistingApisStackProps, 'restApi' | 'httpApiId'> | undefined {
+  const restApiId = stringFromContext(node, CONTEXT_KEYS.existingRestApiId);
+  const httpApiId = stringFromContext(node, CONTEXT_KEYS.existingHttpApiId);
+  if (!restApiId && !httpApiId) return undefined;
+  let restApi: ExistingRestApi | undefined;
+  if (restApiId) {
+    const rootResourceId = stringFromContext(node, CONTEXT_KEYS.existingRestApiRootResourceId);
+    if (!rootResourceId) {
+      throw new ConfigError(
+        `context ${CONTEXT_KEYS.existingRestApiId} needs ${CONTEXT_KEYS.existingRestApiRootResourceId} (aws apigateway get-resources --rest-api-id ${restApiId})`,
+      );
+    }
+    restApi = { restApiId, rootResourceId, stageName: stringFromContext(node, CONTEXT_KEYS.existingRestApiStage) };
+  }
+  return { restApi, httpApiId };
+}

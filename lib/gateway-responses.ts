@@ -1,0 +1,98 @@
+/**
+ * What the deployed REST API answers by itself, as data: the stack configures API Gateway
+ * from it and the local stack (`npm start`) imports it to answer the same way. Data only:
+ * nothing here may import aws-cdk-lib.
+ */
+
+/** One gateway response: the status and the JSON body API Gateway sends instead of calling the integration. */
+export interface GatewayResponseSpec {
+  readonly statusCode: number;
+  /** JSON text, sent with `Content-Type: application/json`. No `$` or `#`: API Gateway reads it as a VTL template. */
+  readonly body: string;
+  /** The `x-amzn-ErrorType` header API Gateway sends with this response. */
+  readonly errorType: string;
+}
+
+/** The API Gateway response types mcp-gate customises. */
+export type GatewayResponseType =
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'AUTHORIZER_FAILURE'
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
+  | 'THROTTLED'
+  | 'REQUEST_TOO_LARGE';
+
+/** JSON-RPC's implementation-defined server error, the code MCP SDKs use for transport-level refusals. */
+export const GATEWAY_JSON_RPC_ERROR_CODE = -32000;
+
+/** A JSON-RPC error response with no id, as the MCP handler sends for requests it refuses: MCP clients show its message. */
+function jsonRpcErrorBody(message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', error: { code: GATEWAY_JSON_RPC_ERROR_CODE, message }, id: null });
+}
+
+const AUTHORIZER_UNAVAILABLE = jsonRpcErrorBody('Internal Server Error: the API key could not be checked; retry later');
+
+/**
+ * The responses API Gateway gives instead of calling the MCP handler. In API Gateway,
+ * `ACCESS_DENIED` covers both an explicit Deny and a policy that does not allow the route.
+ */
+export const GATEWAY_RESPONSES: Readonly<Record<GatewayResponseType, GatewayResponseSpec>> = {
+  UNAUTHORIZED: {
+    statusCode: 401,
+    body: jsonRpcErrorBody(
+      'Unauthorized: send a valid x-api-key header for this server (bearerPassthrough servers also need an Authorization header)',
+    ),
+    errorType: 'UnauthorizedException',
+  },
+  ACCESS_DENIED: {
+    statusCode: 403,
+    body: jsonRpcErrorBody('Forbidden: this API key is not valid for this server'),
+    errorType: 'AccessDeniedException',
+  },
+  // The authorizer threw something other than `Unauthorized` (the key store is down) or timed
+  // out: fail closed with 500, as API Gateway does, with a body that says "retry".
+  // MISSING_AUTHENTICATION_TOKEN keeps API Gateway's own 403 {"message":"Missing Authentication
+  // Token"}: clients and scripts know that answer for an undefined path or method.
+  AUTHORIZER_FAILURE: {
+    statusCode: 500,
+    body: AUTHORIZER_UNAVAILABLE,
+    errorType: 'AuthorizerConfigurationException',
+  },
+  AUTHORIZER_CONFIGURATION_ERROR: {
+    statusCode: 500,
+    body: AUTHORIZER_UNAVAILABLE,
+    errorType: 'AuthorizerConfigurationException',
+  },
+  THROTTLED: {
+    statusCode: 429,
+    body: jsonRpcErrorBody('Too Many Requests: slow down and retry later'),
+    errorType: 'TooManyRequestsException',
+  },
+  REQUEST_TOO_LARGE: {
+    statusCode: 413,
+    body: jsonRpcErrorBody('Payload Too Large: API Gateway accepts request bodies up to 10 MB'),
+    errorType: 'RequestTooLargeException',
+  },
+};
+
+/** Stage-wide throttling: steady requests per second and burst, across all servers of the stage. */
+export interface StageThrottling {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** @see GATEWAY_RESPONSES.THROTTLED for the answer past these limits. */
+export const DEFAULT_STAGE_THROTTLING: StageThrottling = { rateLimit: 50, burstLimit: 100 };
+
+/**
+ * Payload limits along the way. API Gateway refuses larger requests with `REQUEST_TOO_LARGE`;
+ * the MCP handler refuses bodies over its own limit (1 MiB) with a JSON-RPC 413 first.
+ */
+export const PAYLOAD_LIMITS = {
+  /** REST API request payload limit (fixed by AWS). */
+  maxRequestBytes: 10 * 1024 * 1024,
+  /** Lambda's synchronous invocation payload limit (event and response, fixed by AWS). */
+  maxLambdaPayloadBytes: 6 * 1024 * 1024,
+  /** REST API integration timeout (default and maximum without a quota increase). */
+  integrationTimeoutMs: 29_000,
+} as const;

@@ -1,0 +1,196 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { clientConfig } from '../config/client-config';
+import { servers as configuredServers } from '../config/servers';
+import type { ServerConfig } from '../config/types';
+import { resolveServers } from '../config/validate';
+import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } from './gateway-responses';
+import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
+import { KeysTable } from './keys-table';
+import { assignFunctionLogicalIds } from './logical-ids';
+import { McpServer } from './mcp-server';
+import { acknowledgeGatewayFindings, acknowledgeRuntime, acknowledgeServerMethods } from './nag';
+import { pascalCase } from './settings';
+
+/** The placeholder in an output's `x-api-key` header: how to get a real key. */
+export function apiKeyPlaceholder(serverName: string): string {
+  return `<create one: npm run keys -- create --server ${serverName}>`;
+}
+
+export interface McpGateStackProps extends StackProps {
+  /**
+   * The MCP servers to run.
+   * @default the servers of config/servers.ts
+   */
+  readonly servers?: readonly ServerConfig[];
+  /**
+   * API Gateway authorizer result cache TTL (0 turns it off).
+   * @default Duration.seconds(60)
+   */
+  readonly authCacheTtl?: Duration;
+  /**
+   * Values for the environment variables server configurations read (e.g. `DOWNSTREAM_URL`).
+   * @default {} (those variables stay unset)
+   */
+  readonly serverEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * The REST API stage, the first path segment of every URL.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Stage-wide throttling.
+   * @default DEFAULT_STAGE_THROTTLING (50 requests/s, burst 100)
+   */
+  readonly throttling?: StageThrottling;
+  /**
+   * Set the account's API Gateway CloudWatch Logs role (one per account and region; access
+   * and execution logging need it). Turn off when the account already has one.
+   * @default true
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * Shape the template for `sam local`: declare the variables an env.json may set
+   * (`DYNAMODB_ENDPOINT`, unset server variables). Never deploy such a template.
+   * @default false
+   */
+  readonly samLocal?: boolean;
+  /**
+   * Retention of the function logs and the API access logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * mcp-gate: the keys table, the key authorizer, one REST API with `/<server>/mcp` per
+ * configured server (each with its own function), JSON gateway responses, access logging
+ * and throttling. Outputs each server's URL and ready-to-paste `mcpServers` JSON.
+ */
+export class McpGateStack extends Stack {
+  public readonly keysTable: KeysTable;
+  public readonly authorizer: KeyAuthorizer;
+  public readonly api: apigw.RestApi;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly servers: readonly McpServer[];
+
+  constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
+    super(scope, id, props);
+    const servers = resolveServers(props.servers ?? configuredServers);
+    const throttling = props.throttling ?? DEFAULT_STAGE_THROTTLING;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.keysTable = new KeysTable(this, 'Keys');
+    this.authorizer = new KeyAuthorizer(this, 'Authorizer', {
+      keysTable: this.keysTable.table,
+      cacheTtl: props.authCacheTtl,
+      logRetention,
+      samLocalVariables: props.samLocal,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: this.stackName,
+      description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: ACCESS_LOG_FORMAT,
+        // Execution logs at ERROR only: INFO with data tracing would log request headers (keys).
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: false,
+        throttlingRateLimit: throttling.rateLimit,
+        throttlingBurstLimit: throttling.burstLimit,
+      },
+    });
+    for (const [type, response] of Object.entries(GATEWAY_RESPONSES)) {
+      this.api.addGatewayResponse(`${pascalCase(type.toLowerCase())}Response`, {
+        type: apigw.ResponseType.of(type),
+        statusCode: String(response.statusCode),
+        responseHeaders: { 'Content-Type': "'application/json'" },
+        templates: { 'application/json': response.body },
+      });
+    }
+
+    this.servers = servers.map((server) => {
+      const mcp = new McpServer(this, `Server${pascalCase(server.name)}`, {
+        server,
+        authorizer: this.authorizer,
+        environment: props.serverEnvironment,
+        restApi: this.api,
+        logRetention,
+        samLocalVariables: props.samLocal,
+      });
+      acknowledgeServerMethods(mcp);
+      return mcp;
+    });
+    assignFunctionLogicalIds(this.authorizer, this.servers);
+
+    // Authorizer settings take effect on the next deployment: make changing them create one.
+    this.api.latestDeployment?.addToLogicalId({
+      authorizerCacheTtlSeconds: this.authorizer.cacheTtl.toSeconds(),
+      restIdentitySources: { apiKey: restIdentitySources('apiKey'), bearerPassthrough: restIdentitySources('bearerPassthrough') },
+      gatewayResponses: GATEWAY_RESPONSES,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the stage; each server is at <ApiUrl><server>/mcp (npm run keys reads it)',
+    });
+    new CfnOutput(this, 'KeysTableName', {
+      value: this.keysTable.table.tableName,
+      description: 'DynamoDB table of API key digests (KEYS_TABLE_NAME for npm run keys)',
+    });
+    for (const mcp of this.servers) {
+      const name = mcp.server.name;
+      const url = this.api.urlForPath(mcp.server.routes[0]);
+      new CfnOutput(this, `${pascalCase(name)}Url`, { value: url, description: `MCP endpoint of ${name} (${mcp.server.authMode})` });
+      new CfnOutput(this, `${pascalCase(name)}McpServers`, {
+        value: this.toJsonString(clientConfig(name, mcp.server.authMode, url, apiKeyPlaceholder(name))),
+        description: `Paste into your MCP client's configuration (${name})`,
+      });
+    }
+
+    acknowledgeGatewayFindings(this.api);
+    acknowledgeRuntime(this.authorizer.handler, ...this.servers.map((mcp) => mcp.handler));
+    if (props.apiGatewayCloudWatchRole ?? true) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-wide CloudWatch Logs role uses the AWS managed policy made for it; access and execution logging need that role.",
+      });
+    }
+  }
+}
+
+/**
+ * One JSON line per request: who (authorizer context: server and key id, never the key),
+ * what, and how it ended, including why the gateway refused it.
+ */
+const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    httpMethod: '$context.httpMethod',
+    resourcePath: '$context.resourcePath',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integration.status',
+    integrationLatency: '$context.integration.latency',
+    errorType: '$context.error.responseType',
+    errorMessage: '$context.error.message',
+    authorizerStatus: '$context.authorizer.status',
+    authorizerLatency: '$context.authorizer.latency',
+    authorizerError: '$context.authorizer.error',
+    server: '$context.authorizer.server',
+    keyId: '$context.authorizer.keyId',
+  }),
+);

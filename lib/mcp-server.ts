@@ -1,0 +1,161 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import type { ResolvedServer, ServerConfig } from '../config/types';
+import { envVarsOf, resolveServers } from '../config/validate';
+import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
+import type { KeyAuthorizer } from './key-authorizer';
+
+/** The methods of an MCP route that reach the handler: POST carries JSON-RPC; GET and DELETE get its 405. */
+export const MCP_METHODS = ['POST', 'GET', 'DELETE'] as const;
+
+export interface McpServerProps extends GateFunctionOptions {
+  /** The server's configuration (an entry of config/servers.ts); defaults are applied here. */
+  readonly server: ServerConfig;
+  /** Required unless the server's `authMode` is `none`. */
+  readonly authorizer?: KeyAuthorizer;
+  /**
+   * Values of the environment variables the server's configuration reads (`{ env: NAME }`,
+   * see `envVarsOf`). Only those names are passed on; a name without a value is left unset
+   * (the tool that needs it then reports it is not configured).
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Declare the configured variables that have no value (empty) so a `sam local --env-vars`
+   * file can set them; sam local only sets variables the template declares. For templates
+   * used with sam local only.
+   * @default false
+   */
+  readonly samLocalVariables?: boolean;
+  /**
+   * A REST API to add the server's routes to right away; see {@link McpServer.addToRestApi}.
+   * @default - no routes until `addToRestApi` or `addToHttpApi` is called
+   */
+  readonly restApi?: apigw.IRestApi;
+  /**
+   * Memory in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(29), the REST API integration timeout
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * One MCP server: its own handler function (`lambdas/mcp/handler.ts`, pinned to the server
+ * by `MCP_SERVER_NAME`) and POST, GET and DELETE on each of its routes (default
+ * `/<name>/mcp`), guarded as its auth mode says: `none` has no authorizer at all; `apiKey`
+ * and `bearerPassthrough` use the key authorizer (the `Authorization` header reaches the
+ * handler unchanged). The function gets no access to the keys table.
+ */
+export class McpServer extends Construct {
+  /** The server's configuration with defaults applied. */
+  public readonly server: ResolvedServer;
+  public readonly handler: NodejsFunction;
+  /** REST API methods added so far. */
+  public readonly methods: apigw.Method[] = [];
+  /** HTTP API routes added so far. */
+  public readonly httpRoutes: apigwv2.HttpRoute[] = [];
+
+  private readonly authorizer?: KeyAuthorizer;
+  /** One integration per HTTP API (CDK ties an integration to the API it is first used on). */
+  private readonly httpIntegrations = new Map<string, HttpLambdaIntegration>();
+
+  constructor(scope: Construct, id: string, props: McpServerProps) {
+    super(scope, id);
+    [this.server] = resolveServers([props.server]);
+    if (this.server.authMode !== 'none' && !props.authorizer) {
+      throw new Error(`McpServer "${this.server.name}" has authMode ${this.server.authMode}: pass the KeyAuthorizer`);
+    }
+    this.authorizer = props.authorizer;
+    const environment: Record<string, string> = { MCP_SERVER_NAME: this.server.name };
+    for (const name of envVarsOf(this.server)) {
+      const value = props.environment?.[name];
+      if (value !== undefined && value !== '') environment[name] = value;
+      else if (props.samLocalVariables) environment[name] = '';
+    }
+    this.handler = createGateFunction(this, 'Function', {
+      entry: HANDLER_ENTRIES.mcp,
+      description: `mcp-gate MCP server ${this.server.name} (${this.server.authMode})`,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      logRetention: props.logRetention,
+      environment,
+    });
+    if (props.restApi) this.addToRestApi(props.restApi);
+  }
+
+  /**
+   * Adds POST, GET and DELETE on each of the server's routes to `api` (resources are
+   * created under its root, so for an imported API none of those paths may exist yet).
+   * Invoke permissions are scoped to each method; for an imported API they cover any stage.
+   */
+  public addToRestApi(api: apigw.IRestApi): apigw.Method[] {
+    const integration = new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false });
+    const mode = this.server.authMode;
+    const authorizer = mode === 'none' ? undefined : this.keyAuthorizer().forRestApi(api, mode);
+    const added: apigw.Method[] = [];
+    for (const route of this.server.routes) {
+      const resource = api.root.resourceForPath(route);
+      for (const method of MCP_METHODS) {
+        added.push(
+          resource.addMethod(
+            method,
+            integration,
+            authorizer
+              ? { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }
+              : { authorizationType: apigw.AuthorizationType.NONE },
+          ),
+        );
+      }
+    }
+    this.methods.push(...added);
+    return added;
+  }
+
+  /**
+   * Adds POST, GET and DELETE routes for each of the server's routes to `api` (payload 2.0
+   * to the handler), guarded by the key authorizer as the auth mode says.
+   */
+  public addToHttpApi(api: apigwv2.IHttpApi): apigwv2.HttpRoute[] {
+    let integration = this.httpIntegrations.get(api.node.addr);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`HttpIntegration${this.httpIntegrations.size || ''}`, this.handler);
+      this.httpIntegrations.set(api.node.addr, integration);
+    }
+    const mode = this.server.authMode;
+    const authorizer = mode === 'none' ? new apigwv2.HttpNoneAuthorizer() : this.keyAuthorizer().forHttpApi(api, mode);
+    const added: apigwv2.HttpRoute[] = [];
+    for (const route of this.server.routes) {
+      for (const method of MCP_METHODS) {
+        added.push(
+          new apigwv2.HttpRoute(this, this.uniqueId(`Http${method}${route.replace(/[^A-Za-z0-9]/g, '')}`), {
+            httpApi: api,
+            routeKey: apigwv2.HttpRouteKey.with(route, apigwv2.HttpMethod[method]),
+            integration,
+            authorizer,
+          }),
+        );
+      }
+    }
+    this.httpRoutes.push(...added);
+    return added;
+  }
+
+  private keyAuthorizer(): KeyAuthorizer {
+    if (!this.authorizer) throw new Error(`McpServer "${this.server.name}" needs a KeyAuthorizer`);
+    return this.authorizer;
+  }
+
+  private uniqueId(base: string): string {
+    let id = base;
+    for (let n = 2; this.node.tryFindChild(id); n++) id = `${base}${n}`;
+    return id;
+  }
+}

@@ -1,0 +1,84 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import type { ServerConfig } from '../config/types';
+import { envVarsOf } from '../config/validate';
+import { ConfigError } from '../lambdas/shared/errors';
+
+/** The CDK context keys mcp-gate reads (`cdk.json` or `-c key=value`). */
+export const CONTEXT_KEYS = {
+  /** API Gateway authorizer cache TTL in seconds, 0–3600 (0 turns the cache off). Default 60. */
+  authCacheTtlSeconds: 'mcp-gate:authCacheTtlSeconds',
+  /** A map of values for the environment variables server configurations read, e.g. `{ "DOWNSTREAM_URL": "https://…" }`. */
+  serverEnv: 'mcp-gate:serverEnv',
+  /** Whether the stack sets the account's API Gateway CloudWatch Logs role (access logging needs one). Default true. */
+  apiGatewayCloudWatchRole: 'mcp-gate:apiGatewayCloudWatchRole',
+  /** Shape the template for `sam local` (declares the variables an env.json may set). Never deploy it. Default false. */
+  samLocal: 'mcp-gate:samLocal',
+  /** App mode: attach to an existing REST API with this id (needs the root resource id too). */
+  existingRestApiId: 'mcp-gate:existingRestApiId',
+  existingRestApiRootResourceId: 'mcp-gate:existingRestApiRootResourceId',
+  /** The existing REST API's stage to deploy the new methods to; unset: its owner deploys them. */
+  existingRestApiStage: 'mcp-gate:existingRestApiStage',
+  /** App mode: attach to an existing HTTP API with this id. */
+  existingHttpApiId: 'mcp-gate:existingHttpApiId',
+  /** The existing-API stack uses this keys table (e.g. the main stack's) instead of creating one. */
+  keysTableName: 'mcp-gate:keysTableName',
+} as const;
+
+/** The authorizer cache TTL from context; throws `ConfigError` naming the key when it is not 0–3600 whole seconds. */
+export function authCacheTtlFromContext(node: Node): Duration {
+  const raw: unknown = node.tryGetContext(CONTEXT_KEYS.authCacheTtlSeconds);
+  if (raw === undefined || raw === null || raw === '') return Duration.seconds(60);
+  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw new ConfigError(`context ${CONTEXT_KEYS.authCacheTtlSeconds} must be whole seconds from 0 to 3600, got ${JSON.stringify(raw)}`);
+  }
+  return Duration.seconds(seconds);
+}
+
+/**
+ * Values for the environment variables the servers' configurations read (`envVarsOf`):
+ * `-c NAME=value` first, then the `mcp-gate:serverEnv` map. Names without a value are left out.
+ */
+export function serverEnvironmentFromContext(node: Node, servers: readonly ServerConfig[]): Record<string, string> {
+  const map: unknown = node.tryGetContext(CONTEXT_KEYS.serverEnv) ?? {};
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new ConfigError(`context ${CONTEXT_KEYS.serverEnv} must be an object of variable names to values`);
+  }
+  const values: Record<string, string> = {};
+  for (const name of new Set(servers.flatMap((server) => envVarsOf(server)))) {
+    const value: unknown = node.tryGetContext(name) ?? (map as Record<string, unknown>)[name];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new ConfigError(`context value for ${name} must be a string`);
+    }
+    values[name] = String(value);
+  }
+  return values;
+}
+
+/** A boolean context value (`true`/`false`, also as strings from `-c`); throws `ConfigError` naming the key otherwise. */
+export function booleanFromContext(node: Node, key: string, fallback: boolean): boolean {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new ConfigError(`context ${key} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** An optional string context value. */
+export function stringFromContext(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new ConfigError(`context ${key} must be a string`);
+  return raw;
+}
+
+/** `demo-public` → `DemoPublic`: server names as CloudFormation logical ids and output names. */
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}

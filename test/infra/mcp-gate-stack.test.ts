@@ -1,0 +1,176 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { servers } from '../../config/servers';
+import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
+import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
+import { CONTEXT_KEYS } from '../../lib/settings';
+import { appWithoutBundling, unacknowledgedNagFindings } from './support';
+
+// Arrange once: the app as `cdk synth` builds it, with real esbuild bundling (the only infra
+// test that bundles), a cache TTL and a downstream URL from context, and the asset metadata
+// the CLI turns on (sam local finds the bundles through it).
+const app = new App({
+  context: {
+    [CONTEXT_KEYS.authCacheTtlSeconds]: '120',
+    DOWNSTREAM_URL: 'https://downstream.example.com',
+    'aws:cdk:enable-asset-metadata': true,
+  },
+});
+const { main, existingApis } = buildMcpGateApp(app);
+const template = Template.fromStack(main);
+const assembly = app.synth();
+const resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }> =
+  template.toJSON().Resources;
+const outputs: Record<string, { Value: unknown }> = template.toJSON().Outputs;
+
+/** An output's value with CloudFormation references replaced by `<ref>`, so its JSON can be read. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  return join ? join[1].map((part) => (typeof part === 'string' ? part : '<ref>')).join(join[0]) : '<ref>';
+}
+
+describe('McpGate stack', () => {
+  it('is the only stack when no existing API is named', () => {
+    expect(existingApis).toBeUndefined();
+    expect(app.node.tryFindChild(STACK_IDS.existingApis)).toBeUndefined();
+  });
+
+  it('has one table, one authorizer function, one MCP function per server and one REST API', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 1 + servers.length);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::ApiGateway::Method', 3 * servers.length);
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 2);
+    template.resourceCountIs('AWS::ApiGateway::GatewayResponse', Object.keys(GATEWAY_RESPONSES).length);
+  });
+
+  it('gives the functions readable logical ids for sam local env.json files', () => {
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+    expect(functions.sort()).toEqual(
+      ['AuthorizerFunction', 'McpDemoApikeyFunction', 'McpDemoPassthroughFunction', 'McpDemoPublicFunction'].sort(),
+    );
+  });
+
+  it('takes the authorizer cache TTL from context, for API Gateway and the function alike', () => {
+    for (const authorizer of Object.values(template.findResources('AWS::ApiGateway::Authorizer'))) {
+      expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBe(120);
+    }
+    expect(resources.AuthorizerFunction.Properties.Environment).toEqual({
+      Variables: { KEYS_TABLE_NAME: { Ref: expect.any(String) }, AUTH_CACHE_TTL_SECONDS: '120' },
+    });
+  });
+
+  it('passes DOWNSTREAM_URL from context to the server that reads it only', () => {
+    expect(resources.McpDemoPassthroughFunction.Properties.Environment).toEqual({
+      Variables: { MCP_SERVER_NAME: 'demo-passthrough', DOWNSTREAM_URL: 'https://downstream.example.com' },
+    });
+    expect(resources.McpDemoApikeyFunction.Properties.Environment).toEqual({ Variables: { MCP_SERVER_NAME: 'demo-apikey' } });
+  });
+
+  it.each(Object.entries(GATEWAY_RESPONSES))('answers %s with its JSON body and status', (type, response) => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: type,
+      StatusCode: String(response.statusCode),
+      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/json'" },
+      ResponseTemplates: { 'application/json': response.body },
+    });
+  });
+
+  it('is a regional API whose stage logs access as JSON, throttles, and keeps execution logs at ERROR', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] }, Format: Match.anyValue() },
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+        }),
+      ],
+    });
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+    const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
+    expect(format).toEqual(expect.objectContaining({ requestId: '$context.requestId', keyId: '$context.authorizer.keyId' }));
+    expect(JSON.stringify(format).toLowerCase()).not.toMatch(/x-api-key|authorization/);
+  });
+
+  it('outputs the stage URL and keys table name (npm run keys reads both) and each server URL', () => {
+    expect(outputs.KeysTableName.Value).toEqual({ Ref: expect.stringMatching(/^KeysTable/) });
+    expect(flatten(outputs.ApiUrl.Value)).toBe('https://<ref>.execute-api.<ref>.<ref>/<ref>/');
+    for (const server of servers) {
+      const name = server.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+      expect(flatten(outputs[`${name}Url`].Value)).toBe(`https://<ref>.execute-api.<ref>.<ref>/<ref>/${server.name}/mcp`);
+    }
+  });
+
+  it.each([
+    ['DemoPublic', 'demo-public', undefined],
+    ['DemoApikey', 'demo-apikey', { 'x-api-key': '<create one: npm run keys -- create --server demo-apikey>' }],
+    [
+      'DemoPassthrough',
+      'demo-passthrough',
+      { 'x-api-key': '<create one: npm run keys -- create --server demo-passthrough>', Authorization: 'Bearer <your token>' },
+    ],
+  ])('outputs ready-to-paste mcpServers JSON for %s, with the headers its mode needs', (output, name, headers) => {
+    const config = JSON.parse(flatten(outputs[`${output}McpServers`].Value));
+    expect(config).toEqual({
+      mcpServers: { [name]: { url: `https://<ref>.execute-api.<ref>.<ref>/<ref>/${name}/mcp`, ...(headers ? { headers } : {}) } },
+    });
+  });
+
+  it('bundles each handler with the AWS SDK inside, no Docker, and names the bundle for sam local', () => {
+    for (const id of ['AuthorizerFunction', 'McpDemoPublicFunction']) {
+      const bundle = path.join(assembly.directory, resources[id].Metadata!['aws:asset:path'], 'index.js');
+      expect(existsSync(bundle)).toBe(true);
+      expect(statSync(bundle).size).toBeLessThan(1_500_000);
+      const code = readFileSync(bundle, 'utf8');
+      expect(code).not.toMatch(/require\("@(aws-sdk\/(client|lib)-dynamodb|smithy\/[a-z-]+)"\)/);
+      if (id === 'AuthorizerFunction') expect(code).toContain('GetItemCommand');
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions: every finding is fixed or acknowledged', () => {
+    expect(unacknowledgedNagFindings(app, main)).toEqual([]);
+  });
+
+  it('gives every acknowledged finding a reason', () => {
+    const acknowledgements = main.node
+      .findAll()
+      .flatMap((construct: IConstruct) => construct.node.metadata)
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [rule, reason] of acknowledgements) {
+      expect(rule).toMatch(/AwsSolutions-/);
+      expect(reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('declares the variables a sam local env.json may set only when synthesized for sam local', () => {
+    const local = Template.fromStack(buildMcpGateApp(appWithoutBundling({ [CONTEXT_KEYS.samLocal]: 'true' })).main).toJSON()
+      .Resources as typeof resources;
+    expect(local.AuthorizerFunction.Properties.Environment).toEqual({
+      Variables: expect.objectContaining({ DYNAMODB_ENDPOINT: '' }),
+    });
+    expect(local.McpDemoPassthroughFunction.Properties.Environment).toEqual({
+      Variables: { MCP_SERVER_NAME: 'demo-passthrough', DOWNSTREAM_URL: '' },
+    });
+  });
+
+  it('redeploys the stage when the authorizer cache TTL changes', () => {
+    const deploymentIdWith = (ttl: number) => {
+      const other = appWithoutBundling({ [CONTEXT_KEYS.authCacheTtlSeconds]: ttl });
+      const resourcesOf = Template.fromStack(buildMcpGateApp(other).main).toJSON().Resources as Record<string, { Type: string }>;
+      return Object.keys(resourcesOf).find((id) => resourcesOf[id].Type === 'AWS::ApiGateway::Deployment');
+    };
+    expect(deploymentIdWith(30)).not.toEqual(deploymentIdWith(60));
+  });
+});
