@@ -7,6 +7,7 @@ import { createDocumentClient } from '../lambdas/keys/dynamo-client';
 import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-store';
 import { KeyService } from '../lambdas/keys/key-service';
 import { createLogger, type Logger } from '../lambdas/shared/logger';
+import { GATEWAY_RESPONSES } from '../lib/gateway-responses';
 import { createDownstream } from './downstream';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
 import { close, listen } from './listen';
@@ -17,6 +18,18 @@ import { LOCAL_DIR } from './state';
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export const LOCAL_TABLE_NAME = 'mcp-gate-keys';
+
+/**
+ * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit
+ * Deny and for a policy that does not match alike, so both local answers take it.
+ */
+export const STACK_ANSWERS: Partial<GatewayAnswers> = {
+  UNAUTHORIZED: GATEWAY_RESPONSES.UNAUTHORIZED,
+  ACCESS_DENIED: GATEWAY_RESPONSES.ACCESS_DENIED,
+  EXPLICIT_DENY: GATEWAY_RESPONSES.ACCESS_DENIED,
+  AUTHORIZER_FAILURE: GATEWAY_RESPONSES.AUTHORIZER_FAILURE,
+  REQUEST_TOO_LARGE: GATEWAY_RESPONSES.REQUEST_TOO_LARGE,
+};
 
 export interface LocalStackOptions {
   /** Gateway port (`PORT`); 0 picks a free one. @default 3000 */
@@ -29,7 +42,7 @@ export interface LocalStackOptions {
   readonly inMemory?: boolean;
   /** API Gateway's and the authorizer's cache TTL (`AUTH_CACHE_TTL_SECONDS`). @default 60 */
   readonly cacheTtlSeconds?: number;
-  /** The stack's gateway responses. @default API Gateway's defaults */
+  /** Gateway responses. @default the deployed stack's (lib/gateway-responses.ts) */
   readonly answers?: Partial<GatewayAnswers>;
   readonly servers?: readonly ResolvedServer[];
   readonly logger?: Logger;
@@ -88,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       servers,
       cacheTtlSeconds,
       logger,
-      answers: options.answers,
+      answers: options.answers ?? STACK_ANSWERS,
       integration: mcpHandler,
       loadAuthorizer:
         options.loadAuthorizer ??

@@ -6,6 +6,7 @@ import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 import { createLocalGateway } from '../../local/gateway';
 import { close, listen } from '../../local/listen';
+import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 
 const TTL_SECONDS = 1;
@@ -158,18 +159,18 @@ describe('npm start: API Gateway behaviour', () => {
     }
   });
 
-  it('answers 401 with the gateway body when the identity source is missing', async () => {
+  it("answers 401 with the stack's gateway response when the identity source is missing", async () => {
     const res = await post('/demo-apikey/mcp');
     expect(res.status).toBe(401);
     expect(res.headers.get('x-amzn-errortype')).toBe('UnauthorizedException');
-    expect(await res.json()).toEqual({ message: 'Unauthorized' });
+    expect(await res.text()).toBe(GATEWAY_RESPONSES.UNAUTHORIZED.body);
   });
 
-  it('answers 403 with the gateway body for a key of another server', async () => {
+  it("answers 403 with the stack's gateway response for a key of another server", async () => {
     const { apiKey } = await stack.keys.create({ server: 'demo-apikey' });
     const res = await post('/demo-passthrough/mcp', { 'x-api-key': apiKey, authorization: TOKEN });
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ Message: 'User is not authorized to access this resource' });
+    expect(JSON.parse(await res.text())).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/^Forbidden/) } });
   });
 
   it('rejects a body over 10 MB with 413 before any authorizer or handler runs', async () => {
@@ -186,7 +187,7 @@ describe('npm start: API Gateway behaviour', () => {
     try {
       const res = await post('/demo-apikey/mcp', { 'x-api-key': fresh.apiKey });
       expect(res.status).toBe(500);
-      expect(await res.text()).not.toContain(fresh.apiKey);
+      expect(await res.text()).toBe(GATEWAY_RESPONSES.AUTHORIZER_FAILURE.body);
     } finally {
       await stack.startDynamo();
     }
@@ -226,5 +227,80 @@ describe('local gateway when the authorizer cannot be loaded', () => {
     } finally {
       await close(http);
     }
+  });
+});
+
+describe("local gateway with API Gateway's default responses", () => {
+  const policyAuthorizer = (effect: 'Allow' | 'Deny') => async () => async (event: { methodArn: string }) => ({
+    principalId: 'p',
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [event.methodArn] }] },
+    context: { server: 'demo-apikey', keyId: 'key_0000000000000000', authMode: 'apiKey', n: 7, ok: true },
+  });
+
+  async function withGateway(
+    loadAuthorizer: () => Promise<unknown>,
+    run: (base: string, seen: Record<string, unknown>[]) => Promise<void>,
+  ): Promise<void> {
+    const seen: Record<string, unknown>[] = [];
+    const gateway = createLocalGateway({
+      servers: stack.servers,
+      cacheTtlSeconds: 60,
+      logger: createLogger('t', { sink: () => {} }),
+      loadAuthorizer: loadAuthorizer as never,
+      integration: async (event) => {
+        seen.push(event.requestContext.authorizer as Record<string, unknown>);
+        return { statusCode: 200, body: 'ok' };
+      },
+    });
+    const http = createServer(gateway.listener);
+    const port = await listen(http, 0, 'PORT');
+    try {
+      await run(`http://127.0.0.1:${port}`, seen);
+    } finally {
+      await close(http);
+    }
+  }
+
+  it('an explicit Deny wins with its own 403 body', async () => {
+    await withGateway(policyAuthorizer('Deny'), async (base) => {
+      const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ Message: 'User is not authorized to access this resource with an explicit deny' });
+    });
+  });
+
+  it('hands the integration the principal and the context values as strings', async () => {
+    await withGateway(policyAuthorizer('Allow'), async (base, seen) => {
+      const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
+      expect(res.status).toBe(200);
+      expect(seen[0]).toEqual({ principalId: 'p', server: 'demo-apikey', keyId: 'key_0000000000000000', authMode: 'apiKey', n: '7', ok: 'true' });
+    });
+  });
+
+  it('re-evaluates a cached policy against each new method ARN', async () => {
+    let calls = 0;
+    const once = async () => async (event: { methodArn: string }) => {
+      calls++;
+      return (await (await policyAuthorizer('Allow')())(event));
+    };
+    await withGateway(once, async (base) => {
+      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } })).status).toBe(200);
+      // Same identity, other route: the cached policy names only the first method ARN.
+      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'DELETE', headers: { 'x-api-key': 'k' } })).status).toBe(403);
+      expect(calls).toBe(1);
+    });
+  });
+
+  it('answers 401 {"message":"Unauthorized"} for a thrown Unauthorized and 500 for a malformed result', async () => {
+    await withGateway(async () => async () => {
+      throw new Error('Unauthorized');
+    }, async (base) => {
+      const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ message: 'Unauthorized' });
+    });
+    await withGateway(async () => async () => ({ principalId: 'p' }), async (base) => {
+      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } })).status).toBe(500);
+    });
   });
 });
