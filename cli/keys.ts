@@ -4,15 +4,14 @@ import { clientConfig, serverUrl } from '../config/client-config';
 import { servers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
-import { DynamoKeyStore } from '../lambdas/keys/dynamo-key-store';
+import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-store';
 import { parseDuration } from '../lambdas/keys/key-format';
 import { KeyService } from '../lambdas/keys/key-service';
 import type { KeySummary } from '../lambdas/keys/key-store';
 import { InvalidInputError, McpGateError } from '../lambdas/shared/errors';
-import { readLocalState } from '../local/state';
+import { LOCAL_TABLE_NAME, readLocalState } from '../local/state';
 
 export const DEFAULT_STACK_NAME = 'McpGate';
-export const LOCAL_TABLE_NAME = 'mcp-gate-keys';
 
 const USAGE = `Usage: npm run keys -- <command> [options]
 
@@ -144,6 +143,8 @@ async function resolveTarget(
   const endpoint = io.env.DYNAMODB_ENDPOINT || undefined;
   if (endpoint) {
     const table = values.table ?? io.env.KEYS_TABLE_NAME ?? LOCAL_TABLE_NAME;
+    // A local DynamoDB (DynamoDB Local for sam local, say) may not have the table yet; AWS tables come from the stack.
+    await ensureKeysTable(createDocumentClient({ endpoint }), table);
     const baseUrl = values.url ?? (local?.dynamodbEndpoint === endpoint ? local.baseUrl : undefined);
     return { service: service(endpoint, table), baseUrl, where: `${endpoint} (table ${table})` };
   }

@@ -11,13 +11,12 @@ import { GATEWAY_RESPONSES } from '../lib/gateway-responses';
 import { createDownstream } from './downstream';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
 import { close, listen } from './listen';
-import { LOCAL_DIR } from './state';
+import { LOCAL_DIR, LOCAL_TABLE_NAME } from './state';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
-export const LOCAL_TABLE_NAME = 'mcp-gate-keys';
 
 /**
  * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit

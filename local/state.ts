@@ -3,7 +3,11 @@ import { join } from 'node:path';
 
 /** Where a running `npm start` says what it serves, so `npm run keys` finds it without flags. */
 export const LOCAL_DIR = join(__dirname, '..', '.local');
-const STATE_FILE = join(LOCAL_DIR, 'state.json');
+/** `MCP_GATE_STATE_FILE` moves it (tests run their own stack beside yours). */
+const STATE_FILE = process.env.MCP_GATE_STATE_FILE || join(LOCAL_DIR, 'state.json');
+
+/** The keys table's name in the embedded DynamoDB. */
+export const LOCAL_TABLE_NAME = 'mcp-gate-keys';
 
 export interface LocalState {
   readonly pid: number;
