@@ -110,6 +110,16 @@ export function createLocalGateway(options: LocalGatewayOptions) {
 
     const { headers, multiValueHeaders } = headersOf(req);
     const { single: query, multi: multiQuery } = queryOf(url);
+    // What the authorizer event and the integration's proxy event share.
+    const request = {
+      resource: url.pathname,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: query,
+      multiValueQueryStringParameters: multiQuery,
+    };
     const requestId = randomUUID();
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${method}${url.pathname}`;
     const requestContext = {
@@ -142,13 +152,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
         const event: APIGatewayRequestAuthorizerEvent = {
           type: 'REQUEST',
           methodArn,
-          resource: url.pathname,
-          path: url.pathname,
-          httpMethod: method,
-          headers,
-          multiValueHeaders,
-          queryStringParameters: query,
-          multiValueQueryStringParameters: multiQuery,
+          ...request,
           pathParameters: {},
           stageVariables: {},
           requestContext: requestContext as unknown as APIGatewayRequestAuthorizerEvent['requestContext'],
@@ -179,13 +183,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     }
 
     const proxyEvent = {
-      resource: url.pathname,
-      path: url.pathname,
-      httpMethod: method,
-      headers,
-      multiValueHeaders,
-      queryStringParameters: query,
-      multiValueQueryStringParameters: multiQuery,
+      ...request,
       pathParameters: null,
       stageVariables: null,
       requestContext: { ...requestContext, authorizer: authorizerContext ?? null },
@@ -291,7 +289,8 @@ function queryOf(url: URL): { single: Record<string, string> | null; multi: Reco
   return { single, multi };
 }
 
-function identityOf(req: IncomingMessage) {
+/** `requestContext.identity` as REST APIs fill it for an unauthenticated caller. */
+export function identityOf(req: IncomingMessage) {
   return {
     accessKey: null,
     accountId: null,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { identityOf } from '../../local/gateway';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 export type RestProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -102,23 +103,7 @@ function toRestEvent(req: IncomingMessage, body: Buffer, options: LoopbackOption
       domainName: req.headers.host ?? '127.0.0.1',
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        user: null,
-        userAgent: req.headers['user-agent'] ?? null,
-        userArn: null,
-      },
+      identity: identityOf(req),
       path: `/local${path}`,
       stage: 'local',
       requestId: randomUUID(),
