@@ -1,0 +1,276 @@
+/**
+ * Part 4: cold-start proxies. Each Lambda handler is bundled with esbuild the way a deployment
+ * would (`--bundle --platform=node --target=node22 --format=cjs --minify`), once with the AWS
+ * SDK inside the bundle and once with `@aws-sdk/*` left to the runtime, next to a hello-world
+ * bundle. Then a fresh `node` process (nothing preloaded, a Lambda-like minimal environment)
+ * requires the bundle and answers one event; the parent measures the process from spawn to its
+ * answer, the process reports its own boot, module load and first invocation.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { servers } from '../config/servers';
+import { digestApiKey } from '../lambdas/keys/key-format';
+import { KeyService } from '../lambdas/keys/key-service';
+import { startEmbeddedDynamo } from '../test/helpers/dynalite';
+import { nowMs, ratio, summarize, type Summary } from './stats';
+
+const ROOT = join(__dirname, '..');
+
+/** `bundled`: the SDK inside the bundle; `runtime`: `@aws-sdk/*` external, resolved through NODE_PATH as the Lambda runtime does. */
+export type SdkMode = 'bundled' | 'runtime';
+
+export interface BundleSpec {
+  readonly name: string;
+  readonly entry: string;
+  readonly sdk: SdkMode;
+  /** esbuild `mainFields`; unset: esbuild's default for platform node (`main,module`). */
+  readonly mainFields?: readonly string[];
+  readonly event: 'authorizer' | 'mcp' | 'none';
+  /** A reference bundle, not one of mcp-gate's handlers. */
+  readonly reference?: boolean;
+}
+
+export const BUNDLES: readonly BundleSpec[] = [
+  { name: 'hello-world', entry: 'bench/hello-world.ts', sdk: 'bundled', event: 'none' },
+  { name: 'authorizer', entry: 'lambdas/authorizer/handler.ts', sdk: 'bundled', event: 'authorizer' },
+  { name: 'authorizer', entry: 'lambdas/authorizer/handler.ts', sdk: 'runtime', event: 'authorizer' },
+  {
+    name: 'authorizer (ESM entry points)',
+    entry: 'lambdas/authorizer/handler.ts',
+    sdk: 'bundled',
+    mainFields: ['module', 'main'],
+    event: 'authorizer',
+  },
+  {
+    name: 'SDK alone: DynamoDB client, one GetItem (ESM entry points)',
+    entry: 'bench/sdk-get-item.ts',
+    sdk: 'bundled',
+    mainFields: ['module', 'main'],
+    event: 'none',
+    reference: true,
+  },
+  { name: 'mcp', entry: 'lambdas/mcp/handler.ts', sdk: 'bundled', event: 'mcp' },
+  { name: 'mcp', entry: 'lambdas/mcp/handler.ts', sdk: 'runtime', event: 'mcp' },
+];
+
+export interface ColdStartOptions {
+  /** Fresh processes per bundle. */
+  readonly runs: number;
+}
+
+export interface BundleResult {
+  readonly spec: BundleSpec;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** Parent's clock: spawn → the answer line. */
+  readonly wallMs: Summary;
+  /** Child's clock: process start → script start (Node's own boot). */
+  readonly bootMs: Summary;
+  /** require() of the bundle. */
+  readonly loadMs: Summary;
+  /** The first invocation (authorizer: a cache miss, one GetItem). */
+  readonly invokeMs: Summary;
+  /** Child's clock: process start → answer. */
+  readonly totalMs: Summary;
+  readonly maxRssMb: Summary;
+  /** The largest contributors to the bundle, by package (esbuild metafile). */
+  readonly composition: readonly { readonly pkg: string; readonly bytes: number }[];
+  /** wallMs and load+invoke relative to hello-world. */
+  readonly wallVsHello: Summary;
+  readonly loadInvokeVsHello: Summary;
+}
+
+export interface ColdStartResults {
+  readonly bundles: readonly BundleResult[];
+  readonly runs: number;
+  readonly nodeVersion: string;
+}
+
+/** Runs in the fresh process: plain CommonJS, nothing else loaded. */
+const RUNNER = `'use strict';
+const boot = performance.now();
+const { readFileSync } = require('node:fs');
+const [bundle, eventFile] = process.argv.slice(2);
+const event = eventFile === '-' ? {} : JSON.parse(readFileSync(eventFile, 'utf8'));
+const context = { functionName: 'bench', awsRequestId: 'bench-request', getRemainingTimeInMillis: () => 3000 };
+const t0 = performance.now();
+const mod = require(bundle);
+const t1 = performance.now();
+Promise.resolve()
+  .then(() => mod.handler(event, context))
+  .then(
+    (result) => ({ ok: true, result }),
+    (error) => ({ ok: false, error: String(error && error.message || error) }),
+  )
+  .then((outcome) => {
+    const t2 = performance.now();
+    process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({
+      boot, load: t1 - t0, invoke: t2 - t1, total: t2, maxRssKb: process.resourceUsage().maxRSS, ...outcome,
+    }) + '\\n', () => process.exit(0));
+  });
+`;
+
+interface RunnerOutput {
+  readonly boot: number;
+  readonly load: number;
+  readonly invoke: number;
+  readonly total: number;
+  readonly maxRssKb: number;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+function runFresh(runner: string, bundle: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<{ wallMs: number; out: RunnerOutput }> {
+  return new Promise((resolve, reject) => {
+    const started = nowMs();
+    const child = spawn(process.execPath, [runner, bundle, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let wallMs: number | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (wallMs === undefined && stdout.includes('BENCH_RESULT ') && stdout.endsWith('\n')) wallMs = nowMs() - started;
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (!line || wallMs === undefined) return reject(new Error(`${bundle}: no result (stderr: ${stderr.slice(0, 500)})`));
+      resolve({ wallMs, out: JSON.parse(line.slice('BENCH_RESULT '.length)) as RunnerOutput });
+    });
+  });
+}
+
+/** Bytes in the output by npm package (the project's own files count as `(mcp-gate)`), largest first. */
+function composition(outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>): { pkg: string; bytes: number }[] {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(outputs)) {
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const at = file.lastIndexOf('node_modules/');
+      const parts = at < 0 ? [] : file.slice(at + 'node_modules/'.length).split('/');
+      const pkg = at < 0 ? '(mcp-gate)' : parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+      bytes.set(pkg, (bytes.get(pkg) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...bytes].map(([pkg, n]) => ({ pkg, bytes: n })).sort((a, b) => b.bytes - a.bytes);
+}
+
+function checkAnswer(spec: BundleSpec, out: RunnerOutput): void {
+  if (!out.ok) throw new Error(`${spec.name} (${spec.sdk}) failed: ${out.error}`);
+  if (spec.event === 'authorizer') {
+    const effect = (out.result as { policyDocument?: { Statement?: { Effect?: string }[] } }).policyDocument?.Statement?.[0]?.Effect;
+    if (effect !== 'Allow') throw new Error(`authorizer bundle answered ${JSON.stringify(out.result).slice(0, 200)}`);
+  }
+  if (spec.reference && (out.result as { found?: boolean }).found !== true) {
+    throw new Error(`${spec.name}: the key was not found`);
+  }
+  if (spec.event === 'mcp' && (out.result as { statusCode?: number }).statusCode !== 200) {
+    throw new Error(`mcp bundle answered ${JSON.stringify(out.result).slice(0, 200)}`);
+  }
+}
+
+export async function runColdStartBench(options: ColdStartOptions, log: (line: string) => void): Promise<ColdStartResults> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-gate-bench-'));
+  const dynamo = await startEmbeddedDynamo('bench-cold-keys');
+  try {
+    const apiKey = (await new KeyService({ store: dynamo.store, servers }).create({ server: 'demo-apikey', label: 'cold start' })).apiKey;
+    const digest = digestApiKey(apiKey);
+    const authorizerEvent = JSON.parse(readFileSync(join(ROOT, 'events', 'authorizer-v1-apikey.json'), 'utf8')) as {
+      headers: Record<string, string>;
+      multiValueHeaders: Record<string, string[]>;
+    };
+    authorizerEvent.headers['x-api-key'] = apiKey;
+    authorizerEvent.multiValueHeaders['x-api-key'] = [apiKey];
+    const events = {
+      authorizer: join(dir, 'authorizer-event.json'),
+      mcp: join(ROOT, 'events', 'mcp-tools-call.json'),
+      none: '-',
+    };
+    writeFileSync(events.authorizer, JSON.stringify(authorizerEvent));
+    const runner = join(dir, 'runner.cjs');
+    writeFileSync(runner, RUNNER);
+
+    const built = [];
+    for (const [index, spec] of BUNDLES.entries()) {
+      const outfile = join(dir, `bundle-${index}.js`);
+      const result = await build({
+        entryPoints: [join(ROOT, spec.entry)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        minify: true,
+        external: spec.sdk === 'runtime' ? ['@aws-sdk/*'] : [],
+        ...(spec.mainFields ? { mainFields: [...spec.mainFields] } : {}),
+        logLevel: 'error',
+        metafile: true,
+      });
+      built.push({
+        spec,
+        outfile,
+        bytes: statSync(outfile).size,
+        gzipBytes: gzipSync(readFileSync(outfile)).length,
+        composition: composition(result.metafile.outputs),
+      });
+    }
+    log(`  built ${built.length} bundles in ${dir}`);
+
+    // A Lambda-like environment: nothing inherited (no NODE_OPTIONS, no tsx, no credentials).
+    const baseEnv: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      AWS_REGION: 'us-east-1',
+      KEYS_TABLE_NAME: dynamo.tableName,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      AUTH_CACHE_TTL_SECONDS: '60',
+      BENCH_DIGEST: digest,
+    };
+    const samples = built.map(() => ({ wall: [] as number[], out: [] as RunnerOutput[] }));
+    // One unmeasured run each (file system cache), then the measured runs, round-robin over the bundles.
+    for (let run = -1; run < options.runs; run++) {
+      for (const [index, item] of built.entries()) {
+        const env = item.spec.sdk === 'runtime' ? { ...baseEnv, NODE_PATH: join(ROOT, 'node_modules') } : baseEnv;
+        const { wallMs, out } = await runFresh(runner, item.outfile, events[item.spec.event], env);
+        checkAnswer(item.spec, out);
+        if (run >= 0) {
+          samples[index].wall.push(wallMs);
+          samples[index].out.push(out);
+        }
+      }
+    }
+    const helloIndex = built.findIndex((item) => item.spec.name === 'hello-world');
+    const helloWall = summarize(samples[helloIndex].wall);
+    const helloLoadInvoke = summarize(samples[helloIndex].out.map((o) => o.load + o.invoke));
+    const bundles = built.map((item, index): BundleResult => {
+      const outs = samples[index].out;
+      const wallMs = summarize(samples[index].wall);
+      const loadInvoke = summarize(outs.map((o) => o.load + o.invoke));
+      return {
+        spec: item.spec,
+        bytes: item.bytes,
+        gzipBytes: item.gzipBytes,
+        wallMs,
+        bootMs: summarize(outs.map((o) => o.boot)),
+        loadMs: summarize(outs.map((o) => o.load)),
+        invokeMs: summarize(outs.map((o) => o.invoke)),
+        totalMs: summarize(outs.map((o) => o.total)),
+        maxRssMb: summarize(outs.map((o) => o.maxRssKb / 1024)),
+        composition: item.composition,
+        wallVsHello: ratio(wallMs, helloWall),
+        loadInvokeVsHello: ratio(loadInvoke, helloLoadInvoke),
+      };
+    });
+    return { bundles, runs: options.runs, nodeVersion: process.version };
+  } finally {
+    await dynamo.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
