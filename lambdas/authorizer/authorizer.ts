@@ -31,6 +31,7 @@ export type AuthorizerOutcome = { readonly policy: APIGatewayAuthorizerResult } 
 export class KeyAuthorizer {
   readonly cache: LookupCache;
   private readonly lastTouchMs = new Map<string, number>();
+  private readonly policies = new Map<string, APIGatewayAuthorizerResult>();
   private readonly nowMs: () => number;
 
   constructor(private readonly options: KeyAuthorizerOptions) {
@@ -87,7 +88,19 @@ export class KeyAuthorizer {
       server: server.name,
       keyId,
     });
-    return { policy: allowPolicy(prefix, server.routes, keyId, { server: server.name, keyId, authMode: server.authMode }) };
+    return { policy: this.policyFor(prefix, server, keyId) };
+  }
+
+  /** A key's Allow policy depends only on the API stage and the key: built once, then reused. */
+  private policyFor(prefix: string, server: ResolvedServer, keyId: string): APIGatewayAuthorizerResult {
+    const cacheKey = `${prefix}\u0000${keyId}`;
+    let policy = this.policies.get(cacheKey);
+    if (!policy) {
+      if (this.policies.size >= 10_000) this.policies.clear();
+      policy = allowPolicy(prefix, server.routes, keyId, { server: server.name, keyId, authMode: server.authMode });
+      this.policies.set(cacheKey, policy);
+    }
+    return policy;
   }
 
   /** Records a use at most once per interval per key, off the critical path; a failure only logs. */

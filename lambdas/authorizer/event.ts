@@ -55,7 +55,9 @@ function credentials(
     else if (lower === 'authorization' && authorization === undefined) authorization = value;
   };
   for (const [name, value] of Object.entries(headers ?? {})) take(name, value);
-  for (const [name, values] of Object.entries(multi ?? {})) take(name, Array.isArray(values) ? values[0] : undefined);
+  if (apiKey === undefined || authorization === undefined) {
+    for (const [name, values] of Object.entries(multi ?? {})) take(name, Array.isArray(values) ? values[0] : undefined);
+  }
   return { apiKey: apiKey?.trim() || undefined, hasAuthorization: (authorization ?? '').trim() !== '' };
 }
 
