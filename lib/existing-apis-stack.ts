@@ -113,7 +113,7 @@ export class ExistingApisStack extends Stack {
       });
       this.restDeployment.addToLogicalId({
         routes: this.servers.map((mcp) => [mcp.server.name, mcp.server.authMode, mcp.server.routes]),
-        authorizerCacheTtlSeconds: this.authorizer.cacheTtl.toSeconds(),
+        authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
       });
       for (const mcp of this.servers) this.restDeployment.node.addDependency(...mcp.methods);
     }

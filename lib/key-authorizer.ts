@@ -5,6 +5,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { splitAuthCacheTtl } from '../config/auth-cache';
 import type { AuthMode } from '../config/types';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
 import { grantKeyLookup } from './keys-table';
@@ -37,8 +38,9 @@ export interface KeyAuthorizerProps extends GateFunctionOptions {
   /** The table of key digests; the function gets `GetItem` and `UpdateItem` on it, nothing else. */
   readonly keysTable: dynamodb.ITable;
   /**
-   * How long API Gateway caches an authorizer answer (per identity-source values), and the
-   * function's own lookup cache (`AUTH_CACHE_TTL_SECONDS`). 0 turns both off. At most 1 hour.
+   * How long a revoked or expired key may keep working (`AUTH_CACHE_TTL_SECONDS`): API
+   * Gateway's result cache and the function's lookup cache share it, half each
+   * (config/auth-cache.ts). 0 turns both off. At most 1 hour.
    * @default Duration.seconds(60)
    */
   readonly cacheTtl?: Duration;
@@ -64,8 +66,10 @@ export interface KeyAuthorizerProps extends GateFunctionOptions {
 export class KeyAuthorizer extends Construct {
   /** The authorizer function (`lambdas/authorizer/handler.ts`). */
   public readonly handler: NodejsFunction;
-  /** The API Gateway result cache TTL, also passed to the function. */
+  /** The revocation bound, passed to the function as `AUTH_CACHE_TTL_SECONDS`. */
   public readonly cacheTtl: Duration;
+  /** API Gateway's result cache TTL: the larger half of {@link cacheTtl}. */
+  public readonly gatewayCacheTtl: Duration;
 
   private readonly restAuthorizers = new Map<string, apigw.RequestAuthorizer>();
   private readonly httpAuthorizers = new Map<string, apigwv2.IHttpRouteAuthorizer>();
@@ -77,6 +81,7 @@ export class KeyAuthorizer extends Construct {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 3600) {
       throw new Error(`KeyAuthorizer cacheTtl must be a whole number of seconds from 0 to 3600, got ${ttlSeconds}`);
     }
+    this.gatewayCacheTtl = Duration.seconds(splitAuthCacheTtl(ttlSeconds).gatewaySeconds);
     this.handler = createGateFunction(this, 'Function', {
       entry: HANDLER_ENTRIES.authorizer,
       description: 'mcp-gate API key authorizer',
@@ -104,7 +109,7 @@ export class KeyAuthorizer extends Construct {
       authorizer = new apigw.RequestAuthorizer(this, this.uniqueId(`Rest${MODE_ID[authMode]}Authorizer`), {
         handler: this.handler,
         identitySources: restIdentitySources(authMode),
-        resultsCacheTtl: this.cacheTtl,
+        resultsCacheTtl: this.gatewayCacheTtl,
       });
       this.restAuthorizers.set(key, authorizer);
     }
@@ -128,7 +133,7 @@ export class KeyAuthorizer extends Construct {
         identitySource: httpIdentitySources(authMode),
         payloadFormatVersion: apigwv2.AuthorizerPayloadVersion.VERSION_2_0,
         enableSimpleResponses: false,
-        resultsCacheTtl: this.cacheTtl,
+        resultsCacheTtl: this.gatewayCacheTtl,
         authorizerUri: `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${this.handler.functionArn}/invocations`,
       });
       this.handler.addPermission(`${id}Invoke`, {

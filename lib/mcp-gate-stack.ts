@@ -133,7 +133,7 @@ export class McpGateStack extends Stack {
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({
-      authorizerCacheTtlSeconds: this.authorizer.cacheTtl.toSeconds(),
+      authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
       restIdentitySources: { apiKey: restIdentitySources('apiKey'), bearerPassthrough: restIdentitySources('bearerPassthrough') },
       gatewayResponses: GATEWAY_RESPONSES,
     });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { splitAuthCacheTtl } from '../config/auth-cache';
 import { servers as configuredServers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
@@ -39,7 +40,7 @@ export interface LocalStackOptions {
   readonly downstreamPort?: number;
   /** Keep DynamoDB data in memory only. @default false: kept in .local/dynamodb */
   readonly inMemory?: boolean;
-  /** API Gateway's and the authorizer's cache TTL (`AUTH_CACHE_TTL_SECONDS`). @default 60 */
+  /** How long a revoked key may keep working (`AUTH_CACHE_TTL_SECONDS`), split between the two caches. @default 60 */
   readonly cacheTtlSeconds?: number;
   /** Gateway responses. @default the deployed stack's (lib/gateway-responses.ts) */
   readonly answers?: Partial<GatewayAnswers>;
@@ -98,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { handler: mcpHandler } = require('../lambdas/mcp/handler') as { handler: ProxyFunction };
     const gateway = createLocalGateway({
       servers,
-      cacheTtlSeconds,
+      cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).gatewaySeconds,
       logger,
       answers: options.answers ?? STACK_ANSWERS,
       integration: mcpHandler,

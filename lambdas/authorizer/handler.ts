@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { splitAuthCacheTtl } from '../../config/auth-cache';
 import { servers } from '../../config/servers';
 import { createDocumentClient } from '../keys/dynamo-client';
 import { DynamoKeyStore } from '../keys/dynamo-key-store';
@@ -18,7 +19,7 @@ function authorizer(): KeyAuthorizer {
       store: new DynamoKeyStore(createDocumentClient({ endpoint: settings.endpoint }), settings.tableName),
       servers,
       logger,
-      cacheTtlSeconds: settings.cacheTtlSeconds,
+      cacheTtlSeconds: splitAuthCacheTtl(settings.cacheTtlSeconds).lookupSeconds,
     });
   }
   return core;

@@ -31,7 +31,7 @@ describe('ExistingApisStack on a REST API imported by id', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       RestApiId: 'a1b2c3d4e5',
       IdentitySource: 'method.request.header.x-api-key,method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 60,
+      AuthorizerResultTtlInSeconds: 30,
     });
     template.resourcePropertiesCountIs(
       'AWS::ApiGateway::Method',

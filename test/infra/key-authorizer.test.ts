@@ -109,14 +109,14 @@ describe('KeyAuthorizer on a REST API', () => {
       Type: 'REQUEST',
       RestApiId: { Ref: stack.getLogicalId(restApi.node.defaultChild as never) },
       IdentitySource: 'method.request.header.x-api-key',
-      AuthorizerResultTtlInSeconds: 60,
+      AuthorizerResultTtlInSeconds: 30,
     });
   });
 
   it('bearerPassthrough: identity sources x-api-key and Authorization', () => {
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       IdentitySource: 'method.request.header.x-api-key,method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 60,
+      AuthorizerResultTtlInSeconds: 30,
     });
   });
 
@@ -160,7 +160,7 @@ describe('KeyAuthorizer on an HTTP API', () => {
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: false,
       IdentitySource: ['$request.header.x-api-key', '$context.routeKey'],
-      AuthorizerResultTtlInSeconds: 60,
+      AuthorizerResultTtlInSeconds: 30,
       AuthorizerUri: {
         'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [functionId, 'Arn'] }, '/invocations'])],
       },

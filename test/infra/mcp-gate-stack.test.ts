@@ -57,7 +57,7 @@ describe('McpGate stack', () => {
 
   it('takes the authorizer cache TTL from context, for API Gateway and the function alike', () => {
     for (const authorizer of Object.values(template.findResources('AWS::ApiGateway::Authorizer'))) {
-      expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBe(120);
+      expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBe(60); // half the 120 s bound (config/auth-cache.ts)
     }
     expect(resources.AuthorizerFunction.Properties.Environment).toEqual({
       Variables: { KEYS_TABLE_NAME: { Ref: expect.any(String) }, AUTH_CACHE_TTL_SECONDS: '120' },
