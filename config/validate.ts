@@ -36,8 +36,16 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
     if (routes.length === 0) throw new ConfigError(`server "${server.name}": routes must not be empty`);
     for (const route of routes) {
       if (!ROUTE.test(route)) throw new ConfigError(`server "${server.name}": route "${route}" is invalid`);
-      const owner = seenRoutes.get(route);
-      if (owner) throw new ConfigError(`route "${route}" belongs to both "${owner}" and "${server.name}"`);
+      for (const [other, owner] of seenRoutes) {
+        if (other === route) throw new ConfigError(`route "${route}" belongs to both "${owner}" and "${server.name}"`);
+        // The policy writes `{param}` as IAM's `*`, which matches any text, `/` included.
+        if (owner !== server.name && globsIntersect(routeGlob(route), routeGlob(other))) {
+          throw new ConfigError(
+            `route "${route}" of "${server.name}" overlaps route "${other}" of "${owner}": ` +
+              "a key of one server would open the other's route",
+          );
+        }
+      }
       seenRoutes.set(route, server.name);
     }
     return {
@@ -58,4 +66,27 @@ export function envVarsOf(server: ServerConfig): string[] {
   server.passthroughOrigins?.forEach(add);
   for (const tool of server.tools) if (typeof tool !== 'string') add(tool.baseUrl);
   return [...names].sort();
+}
+
+/** A route as the authorizer's policy writes it: each `{param}` becomes IAM's `*` (which also matches `/`). */
+function routeGlob(route: string): string {
+  return route.replace(/\{[^}]+\}/g, '*');
+}
+
+/** Whether some path matches both patterns, where `*` matches any text (IAM's wildcard) and all else is literal. */
+export function globsIntersect(a: string, b: string): boolean {
+  const memo = new Map<number, boolean>();
+  const from = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (a[i] === '*') result = from(i + 1, j) || (j < b.length && from(i, j + 1));
+    else if (b[j] === '*') result = from(i, j + 1) || (i < a.length && from(i + 1, j));
+    else result = i < a.length && j < b.length && a[i] === b[j] && from(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return from(0, 0);
 }
