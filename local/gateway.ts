@@ -267,8 +267,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 }
 
 function headersOf(req: IncomingMessage): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // No prototype: a header called `constructor` or `__proto__` is just a header.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i];
     const value = req.rawHeaders[i + 1];
@@ -280,8 +281,8 @@ function headersOf(req: IncomingMessage): { headers: Record<string, string>; mul
 
 function queryOf(url: URL): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
   if ([...url.searchParams.keys()].length === 0) return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
   for (const [name, value] of url.searchParams) {
     single[name] = value;
     (multi[name] ??= []).push(value);
