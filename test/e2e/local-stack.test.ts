@@ -7,7 +7,8 @@ import { createLogger } from '../../lambdas/shared/logger';
 import { createLocalGateway } from '../../local/gateway';
 import { close, listen } from '../../local/listen';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../helpers/local-stack';
 
 const TTL_SECONDS = 1;
 const TOKEN = 'Bearer e2e-downstream-token.abc~+/=';
@@ -16,11 +17,7 @@ let stack: LocalStack;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dynamodbPort: 0,
-    downstreamPort: 0,
-    inMemory: true,
+  stack = await startTestStack({
     cacheTtlSeconds: TTL_SECONDS,
     logger: createLogger('local-gateway', { sink: (line) => logLines.push(line) }),
   });
@@ -197,8 +194,8 @@ describe('npm start: API Gateway behaviour', () => {
 
   it('a port in use gets an error naming the variable to change', async () => {
     const port = Number(new URL(stack.baseUrl).port);
-    await expect(startLocalStack({ port, dynamodbPort: 0, downstreamPort: 0, inMemory: true })).rejects.toThrow(ConfigError);
-    await expect(startLocalStack({ port, dynamodbPort: 0, downstreamPort: 0, inMemory: true })).rejects.toThrow(/set PORT/);
+    await expect(startTestStack({ port })).rejects.toThrow(ConfigError);
+    await expect(startTestStack({ port })).rejects.toThrow(/set PORT/);
   });
 });
 

@@ -3,7 +3,8 @@ import { resolveServers } from '../../config/validate';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { createHandler } from '../../lambdas/mcp/handler';
 import { createLogger } from '../../lambdas/shared/logger';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../helpers/local-stack';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { startCustomGateway, type CustomGateway } from './helpers/gateway';
@@ -44,11 +45,7 @@ describe('the key store stops during load', () => {
   let http: HttpClient;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      dynamodbPort: 0,
-      downstreamPort: 0,
-      inMemory: true,
+    stack = await startTestStack({
       cacheTtlSeconds: TTL_SECONDS,
       logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
     });

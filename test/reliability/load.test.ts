@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { createLogger } from '../../lambdas/shared/logger';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../helpers/local-stack';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { MCP_ACCEPT } from './helpers/mcp-fuzz';
 import { recordFigures, tally } from './helpers/results';
@@ -67,11 +68,7 @@ const held: Record<'demo-apikey' | 'demo-passthrough', { valid: Held[]; revoked:
 
 beforeAll(async () => {
   logs = captureLogs();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodbPort: 0,
-    downstreamPort: 0,
-    inMemory: true,
+  stack = await startTestStack({
     cacheTtlSeconds: 60,
     logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
   });

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createLogger } from '../../lambdas/shared/logger';
 import { handler } from '../../lambdas/mcp/handler';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../helpers/local-stack';
 import { loadEvent } from '../helpers/mcp-events';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { createHttpClient, pool, type HttpClient } from './helpers/http';
@@ -41,11 +42,7 @@ beforeAll(async () => {
   logs = captureLogs();
   process.on('unhandledRejection', onCrash);
   process.on('uncaughtException', onCrash);
-  stack = await startLocalStack({
-    port: 0,
-    dynamodbPort: 0,
-    downstreamPort: 0,
-    inMemory: true,
+  stack = await startTestStack({
     cacheTtlSeconds: 60,
     logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
   });

@@ -1,5 +1,6 @@
 import { createLogger } from '../../lambdas/shared/logger';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../helpers/local-stack';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { createHttpClient, type HttpClient } from './helpers/http';
 import { MCP_ACCEPT } from './helpers/mcp-fuzz';
@@ -30,11 +31,7 @@ const figures: Record<string, unknown> = { ttlSeconds: TTL_SECONDS, slackMs: SLA
 
 beforeAll(async () => {
   logs = captureLogs();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodbPort: 0,
-    downstreamPort: 0,
-    inMemory: true,
+  stack = await startTestStack({
     cacheTtlSeconds: TTL_SECONDS,
     logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
   });
