@@ -4,7 +4,7 @@ import { digestApiKey } from '../keys/key-format';
 import type { KeyStore } from '../keys/key-store';
 import { KeyStoreUnavailableError } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { decide, precheck, type Decision } from './decide';
+import { decide, precheck, type Denial } from './decide';
 import type { AuthorizerRequest } from './event';
 import { LookupCache } from './lookup-cache';
 import { allowPolicy, arnPrefix } from './policy';
@@ -42,8 +42,8 @@ export class KeyAuthorizer {
   async authorize(request: AuthorizerRequest): Promise<AuthorizerOutcome> {
     const prefix = arnPrefix(request.arn);
     const checked = precheck(request, this.options.servers);
-    if ('denied' in checked) return this.finish(checked.denied, request, undefined, prefix);
-    if (!prefix) return this.finish({ effect: 'unauthorized', reason: 'unknown-route' }, request, checked.target, prefix);
+    if ('denied' in checked) return this.deny(checked.denied, request, undefined);
+    if (!prefix) return this.deny({ effect: 'unauthorized', reason: 'unknown-route' }, request, checked.target);
 
     const digest = digestApiKey(checked.apiKey);
     let record;
@@ -59,36 +59,32 @@ export class KeyAuthorizer {
       throw error instanceof KeyStoreUnavailableError ? error : new KeyStoreUnavailableError('key lookup failed', { cause: error });
     }
     const decision = decide(checked.target, record, request.hasAuthorization, this.options.servers, Math.floor(this.nowMs() / 1000));
-    if (decision.effect === 'allow' && record) this.touch(record.digest, decision.keyId);
-    return this.finish(decision, request, checked.target, prefix);
-  }
-
-  private finish(
-    decision: Decision,
-    request: AuthorizerRequest,
-    target: ResolvedServer | undefined,
-    prefix: string | undefined,
-  ): AuthorizerOutcome {
-    const targetServer = target?.name ?? request.routePath;
-    if (decision.effect === 'unauthorized' || !prefix) {
-      this.options.logger.info('authorization decided', {
-        decision: 'unauthorized',
-        reason: decision.effect === 'unauthorized' ? decision.reason : 'unknown-route',
-        targetServer,
-        keyId: decision.keyId,
-      });
-      return { unauthorized: true };
-    }
+    if (decision.effect === 'unauthorized') return this.deny(decision, request, checked.target);
+    if (record) this.touch(record.digest, decision.keyId);
     const { server, keyId } = decision;
     this.options.logger.info('authorization decided', {
       decision: 'allow',
       // A key of another server gets its own server's policy, which API Gateway turns into 403 here.
       reason: decision.crossServer ? 'key-of-other-server' : 'valid-key',
-      targetServer,
+      targetServer: checked.target.name,
       server: server.name,
       keyId,
     });
     return { policy: this.policyFor(prefix, server, keyId) };
+  }
+
+  private deny(
+    decision: Denial,
+    request: AuthorizerRequest,
+    target: ResolvedServer | undefined,
+  ): AuthorizerOutcome {
+    this.options.logger.info('authorization decided', {
+      decision: 'unauthorized',
+      reason: decision.reason,
+      targetServer: target?.name ?? request.routePath,
+      keyId: decision.keyId,
+    });
+    return { unauthorized: true };
   }
 
   /** A key's Allow policy depends only on the API stage and the key: built once, then reused. */

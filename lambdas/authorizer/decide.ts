@@ -17,6 +17,8 @@ export type Decision =
   | { readonly effect: 'allow'; readonly server: ResolvedServer; readonly keyId: string; readonly crossServer: boolean }
   | { readonly effect: 'unauthorized'; readonly reason: DenyReason; readonly keyId?: string };
 
+export type Denial = Extract<Decision, { readonly effect: 'unauthorized' }>;
+
 /** The server whose routes include `routePath`, or undefined. */
 export function serverForRoute(servers: readonly ResolvedServer[], routePath: string | undefined): ResolvedServer | undefined {
   if (routePath === undefined) return undefined;
@@ -30,7 +32,7 @@ export function serverForRoute(servers: readonly ResolvedServer[], routePath: st
 export function precheck(
   request: AuthorizerRequest,
   servers: readonly ResolvedServer[],
-): { readonly denied: Decision } | { readonly target: ResolvedServer; readonly apiKey: string } {
+): { readonly denied: Denial } | { readonly target: ResolvedServer; readonly apiKey: string } {
   const target = serverForRoute(servers, request.routePath);
   if (!target) return { denied: { effect: 'unauthorized', reason: 'unknown-route' } };
   if (request.apiKey === undefined) return { denied: { effect: 'unauthorized', reason: 'missing-key' } };
