@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { KEYS_TABLE_SCHEMA } from '../lambdas/keys/dynamo-key-store';
+import { KEYS_TABLE_SCHEMA } from '../lambdas/keys/table-schema';
 
 /**
  * The DynamoDB actions the authorizer uses: `GetItem` (look a key up by digest) and

@@ -9,14 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
 import type { KeyRecord, KeyStore } from './key-store';
-
-/** The table's shape; the CDK construct and the local stack create it from this. */
-export const KEYS_TABLE_SCHEMA = {
-  partitionKey: 'digest',
-  keyIdIndex: 'keyId-index',
-  keyIdAttribute: 'keyId',
-  ttlAttribute: 'expiresAt',
-} as const;
+import { KEYS_TABLE_SCHEMA } from './table-schema';
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';

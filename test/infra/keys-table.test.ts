@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { KEYS_TABLE_SCHEMA } from '../../lambdas/keys/dynamo-key-store';
+import { KEYS_TABLE_SCHEMA } from '../../lambdas/keys/table-schema';
 import { grantKeyLookup, KeysTable } from '../../lib/keys-table';
 import { appWithoutBundling } from './support';
 
