@@ -5,7 +5,7 @@ import { handler as authorizerHandler } from '../../lambdas/authorizer/handler';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { handler as mcpHandler } from '../../lambdas/mcp/handler';
 import { evaluatePolicy } from '../../local/iam';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { pointHandlersAt, startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
 import { loadEvent } from '../helpers/events';
 
 /**
@@ -22,9 +22,7 @@ describe('events/ fixtures', () => {
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
     keys = new KeyService({ store: dynamo.store, servers });
-    process.env.KEYS_TABLE_NAME = dynamo.tableName;
-    process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-    process.env.AUTH_CACHE_TTL_SECONDS = '0';
+    pointHandlersAt(dynamo);
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
 

@@ -8,7 +8,7 @@ import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { runKeysCli } from '../../cli/keys';
 import { evaluatePolicy } from '../../local/iam';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { pointHandlersAt, startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
 import { arnFor, authorizerEvent } from '../helpers/events';
 
 const TOKEN = 'Bearer downstream-token-integration';
@@ -22,10 +22,7 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
     service = new KeyService({ store: dynamo.store, servers });
-    process.env.KEYS_TABLE_NAME = dynamo.tableName;
-    process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-    process.env.AUTH_CACHE_TTL_SECONDS = '0';
-    // The handler reads its settings on its first event, after these are set.
+    pointHandlersAt(dynamo);
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       logged.push(String(chunk));
       return true;
