@@ -20,7 +20,7 @@ import { digestApiKey, generateApiKey, generateKeyId, keyHint } from '../lambdas
 import { KeyService } from '../lambdas/keys/key-service';
 import type { KeyRecord } from '../lambdas/keys/key-store';
 import { createLogger } from '../lambdas/shared/logger';
-import { MemoryKeyStore } from '../test/helpers/memory-key-store';
+import { MemoryKeyStore } from '../lambdas/keys/memory-key-store';
 import { startHelper } from './child';
 import { profile, selfTime, type ProfileEntry } from './profile';
 import { concurrentOps, inRounds, nowMs, opsPerSecond, percentiles, ratio, type Summary } from './stats';
@@ -70,7 +70,12 @@ export interface AuthorizerResults {
   readonly missManyVsFew: Summary;
   readonly missManyLatencyMs: { readonly p50: number; readonly p99: number };
   readonly missFewLatencyMs: { readonly p50: number; readonly p99: number };
-  readonly load: { readonly requested: number; readonly written: number; readonly ms: number; readonly complete: boolean };
+  readonly load: {
+    readonly requested: number;
+    readonly written: number;
+    readonly ms: number;
+    readonly complete: boolean;
+  };
   /** `LookupCache.reads` after 1,000 decisions with one key. */
   readonly readsPer1000: { readonly ttl60: number; readonly ttl0: number };
 }
@@ -96,7 +101,9 @@ class ReadOnlyStore extends DynamoKeyStore {
 }
 
 function baseEvent(): APIGatewayRequestAuthorizerEvent {
-  return JSON.parse(readFileSync(join(ROOT, 'events', 'authorizer-v1-apikey.json'), 'utf8')) as APIGatewayRequestAuthorizerEvent;
+  return JSON.parse(
+    readFileSync(join(ROOT, 'events', 'authorizer-v1-apikey.json'), 'utf8'),
+  ) as APIGatewayRequestAuthorizerEvent;
 }
 
 /** The fixture with its x-api-key replaced (a shallow copy: cheap enough to build per call). */
@@ -152,7 +159,10 @@ async function expectAllow(fn: AuthorizerFn, event: APIGatewayRequestAuthorizerE
   if (policy.policyDocument.Statement[0]?.Effect !== 'Allow') throw new Error('the benchmark key was not allowed');
 }
 
-export async function runAuthorizerBench(options: AuthorizerBenchOptions, log: (line: string) => void): Promise<AuthorizerResults> {
+export async function runAuthorizerBench(
+  options: AuthorizerBenchOptions,
+  log: (line: string) => void,
+): Promise<AuthorizerResults> {
   const dynamo = await startHelper<{ endpoint: string }>(join(__dirname, 'dynalite-server.ts'), {
     env: { BENCH_TABLES: `${TABLE_FEW},${TABLE_MANY}` },
   });
@@ -164,9 +174,12 @@ export async function runAuthorizerBench(options: AuthorizerBenchOptions, log: (
     const readOnlyFew = new ReadOnlyStore(client, TABLE_FEW);
     const service = new KeyService({ store, servers });
     const fewKeys: string[] = [];
-    for (let i = 0; i < 10; i++) fewKeys.push((await service.create({ server: 'demo-apikey', label: `bench ${i}` })).apiKey);
+    for (let i = 0; i < 10; i++)
+      fewKeys.push((await service.create({ server: 'demo-apikey', label: `bench ${i}` })).apiKey);
 
-    log(`  writing ${options.manyKeys.toLocaleString('en-US')} keys to dynalite (budget ${options.loadBudgetMs / 1000} s)…`);
+    log(
+      `  writing ${options.manyKeys.toLocaleString('en-US')} keys to dynalite (budget ${options.loadBudgetMs / 1000} s)…`,
+    );
     // The bulk load gets its own client with a long request timeout: dynalite answers large batches slowly.
     const loader = createDocumentClient({ endpoint: dynamo.info.endpoint, requestTimeoutMs: 60_000 });
     const loaded = await loadKeys(loader, TABLE_MANY, options.manyKeys, options.loadBudgetMs);
@@ -192,14 +205,20 @@ export async function runAuthorizerBench(options: AuthorizerBenchOptions, log: (
     const hitCore = coreOf(store, 3600);
     const hit = decisionOf(hitCore);
     await expectAllow(hit, oneKeyEvent);
-    const fixed = allowPolicy('arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod', ['/demo-apikey/mcp'], 'key_0000000000000000', {
-      server: 'demo-apikey',
-      keyId: 'key_0000000000000000',
-      authMode: 'apiKey',
-    });
+    const fixed = allowPolicy(
+      'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod',
+      ['/demo-apikey/mcp'],
+      'key_0000000000000000',
+      {
+        server: 'demo-apikey',
+        keyId: 'key_0000000000000000',
+        authMode: 'apiKey',
+      },
+    );
     const floor: AuthorizerFn = async () => fixed;
     const eventJson = JSON.stringify(oneKeyEvent);
-    const invoke = (fn: AuthorizerFn) => async () => JSON.stringify(await fn(JSON.parse(eventJson) as APIGatewayRequestAuthorizerEvent));
+    const invoke = (fn: AuthorizerFn) => async () =>
+      JSON.stringify(await fn(JSON.parse(eventJson) as APIGatewayRequestAuthorizerEvent));
     const hitRounds = await inRounds(options.rounds, async () => ({
       floor: await opsPerSecond(() => floor(oneKeyEvent), options.roundMs),
       hit: await opsPerSecond(() => hit(oneKeyEvent), options.roundMs),
@@ -223,17 +242,25 @@ export async function runAuthorizerBench(options: AuthorizerBenchOptions, log: (
     const cacheCore = new KeyAuthorizer({ store: memory, servers, logger: silent, cacheTtlSeconds: 3600 });
     const cacheDecide = decisionOf(cacheCore);
     for (const key of cached) await cacheDecide(eventWithKey(base, key));
-    if (cacheCore.cache.size !== cachedKeys || cacheCore.cache.reads !== cachedKeys) throw new Error('the lookup cache did not take every key');
+    if (cacheCore.cache.size !== cachedKeys || cacheCore.cache.reads !== cachedKeys)
+      throw new Error('the lookup cache did not take every key');
     log(`  ${cachedKeys.toLocaleString('en-US')} keys in the lookup cache`);
     // Events are built per call on both sides (as the runtime parses a new one per invocation), so only the cache differs.
     const fewCached = cached.slice(0, 10);
     let a = 0;
     let b = 0;
     const cacheRounds = await inRounds(options.rounds, async () => ({
-      hitFewCached: await opsPerSecond(() => cacheDecide(eventWithKey(base, fewCached[a++ % fewCached.length])), options.roundMs),
-      hitManyCached: await opsPerSecond(() => cacheDecide(eventWithKey(base, cached[b++ % cached.length])), options.roundMs),
+      hitFewCached: await opsPerSecond(
+        () => cacheDecide(eventWithKey(base, fewCached[a++ % fewCached.length])),
+        options.roundMs,
+      ),
+      hitManyCached: await opsPerSecond(
+        () => cacheDecide(eventWithKey(base, cached[b++ % cached.length])),
+        options.roundMs,
+      ),
     }));
-    if (cacheCore.cache.reads !== cachedKeys) throw new Error(`the cache-size check read the store ${cacheCore.cache.reads} times`);
+    if (cacheCore.cache.reads !== cachedKeys)
+      throw new Error(`the cache-size check read the store ${cacheCore.cache.reads} times`);
 
     log('  cache size compared');
     // Misses: cache off. The real store with one key, then GetItem alone over random keys of each table.

@@ -23,13 +23,22 @@ export type BareRequestHandler = (request: Request) => Promise<Response>;
 export function createBareServer(options: BareOptions = {}): BareRequestHandler {
   const validator = options.sharedValidator ? new AjvJsonSchemaValidator() : undefined;
   return async (request) => {
-    const server = new McpServer({ name: 'bare', version: '1.0.0' }, validator ? { jsonSchemaValidator: validator } : undefined);
+    const server = new McpServer(
+      { name: 'bare', version: '1.0.0' },
+      validator ? { jsonSchemaValidator: validator } : undefined,
+    );
     server.registerTool(
       'echo',
-      { description: 'Returns the given text unchanged.', inputSchema: { text: z.string().describe('Text to echo back.') } },
+      {
+        description: 'Returns the given text unchanged.',
+        inputSchema: { text: z.string().describe('Text to echo back.') },
+      },
       async ({ text }) => ({ content: [{ type: 'text', text }] }),
     );
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     await server.connect(transport);
     try {
       return await transport.handleRequest(request);
@@ -40,7 +49,9 @@ export function createBareServer(options: BareOptions = {}): BareRequestHandler 
 }
 
 /** The smallest REST proxy event adapter: event → Request → bare server → proxy result. */
-export function bareLambdaHandler(handle: BareRequestHandler): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+export function bareLambdaHandler(
+  handle: BareRequestHandler,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);

@@ -19,10 +19,14 @@ export function startHelper<T>(
   script: string,
   options: { env?: NodeJS.ProcessEnv; args?: readonly string[]; nodeArgs?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<Helper<T>> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(options.args ?? [])],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const waiting: { resolve: (value: unknown) => void; reject: (error: Error) => void }[] = [];
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {

@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 import { servers } from '../config/servers';
 import { digestApiKey } from '../lambdas/keys/key-format';
 import { KeyService } from '../lambdas/keys/key-service';
-import { startEmbeddedDynamo } from '../test/helpers/dynalite';
+import { startEmbeddedDynamo } from '../local/dynalite';
 import { nowMs, ratio, summarize, type Summary } from './stats';
 
 const ROOT = join(__dirname, '..');
@@ -125,7 +125,12 @@ interface RunnerOutput {
   readonly error?: string;
 }
 
-function runFresh(runner: string, bundle: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<{ wallMs: number; out: RunnerOutput }> {
+function runFresh(
+  runner: string,
+  bundle: string,
+  eventFile: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ wallMs: number; out: RunnerOutput }> {
   return new Promise((resolve, reject) => {
     const started = nowMs();
     const child = spawn(process.execPath, [runner, bundle, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -141,14 +146,17 @@ function runFresh(runner: string, bundle: string, eventFile: string, env: NodeJS
     child.once('exit', () => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      if (!line || wallMs === undefined) return reject(new Error(`${bundle}: no result (stderr: ${stderr.slice(0, 500)})`));
+      if (!line || wallMs === undefined)
+        return reject(new Error(`${bundle}: no result (stderr: ${stderr.slice(0, 500)})`));
       resolve({ wallMs, out: JSON.parse(line.slice('BENCH_RESULT '.length)) as RunnerOutput });
     });
   });
 }
 
 /** Bytes in the output by npm package (the project's own files count as `(mcp-gate)`), largest first. */
-function composition(outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>): { pkg: string; bytes: number }[] {
+function composition(
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>,
+): { pkg: string; bytes: number }[] {
   const bytes = new Map<string, number>();
   for (const output of Object.values(outputs)) {
     for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -164,7 +172,8 @@ function composition(outputs: Record<string, { inputs: Record<string, { bytesInO
 function checkAnswer(spec: BundleSpec, out: RunnerOutput): void {
   if (!out.ok) throw new Error(`${spec.name} (${spec.sdk}) failed: ${out.error}`);
   if (spec.event === 'authorizer') {
-    const effect = (out.result as { policyDocument?: { Statement?: { Effect?: string }[] } }).policyDocument?.Statement?.[0]?.Effect;
+    const effect = (out.result as { policyDocument?: { Statement?: { Effect?: string }[] } }).policyDocument
+      ?.Statement?.[0]?.Effect;
     if (effect !== 'Allow') throw new Error(`authorizer bundle answered ${JSON.stringify(out.result).slice(0, 200)}`);
   }
   if (spec.reference && (out.result as { found?: boolean }).found !== true) {
@@ -175,11 +184,16 @@ function checkAnswer(spec: BundleSpec, out: RunnerOutput): void {
   }
 }
 
-export async function runColdStartBench(options: ColdStartOptions, log: (line: string) => void): Promise<ColdStartResults> {
+export async function runColdStartBench(
+  options: ColdStartOptions,
+  log: (line: string) => void,
+): Promise<ColdStartResults> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-gate-bench-'));
   const dynamo = await startEmbeddedDynamo('bench-cold-keys');
   try {
-    const apiKey = (await new KeyService({ store: dynamo.store, servers }).create({ server: 'demo-apikey', label: 'cold start' })).apiKey;
+    const apiKey = (
+      await new KeyService({ store: dynamo.store, servers }).create({ server: 'demo-apikey', label: 'cold start' })
+    ).apiKey;
     const digest = digestApiKey(apiKey);
     const authorizerEvent = JSON.parse(readFileSync(join(ROOT, 'events', 'authorizer-v1-apikey.json'), 'utf8')) as {
       headers: Record<string, string>;

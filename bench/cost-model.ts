@@ -144,7 +144,16 @@ export function costPerMillion(
   };
   if (mode === 'none') {
     const total = base.apiGateway + base.handlerRequests + base.handlerCompute;
-    return { ...base, authorizerRequests: 0, authorizerCompute: 0, dynamoReads: 0, dynamoWrites: 0, total, authorizerShare: 0, readShare: 0 };
+    return {
+      ...base,
+      authorizerRequests: 0,
+      authorizerCompute: 0,
+      dynamoReads: 0,
+      dynamoWrites: 0,
+      total,
+      authorizerShare: 0,
+      readShare: 0,
+    };
   }
   const cached = authorizerShare(ttlSeconds, ratePerKey);
   const invokeShare = rotatingBearer && ttlSeconds > 0 ? 1 : cached;

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     if (server.authMode === 'none') continue;
     keys[server.name] = (await stack.keys.create({ server: server.name, label: 'bench' })).apiKey;
   }
-  process.stdout.write(JSON.stringify({ baseUrl: stack.baseUrl, keys, logLevel: process.env.LOG_LEVEL ?? 'info' }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ baseUrl: stack.baseUrl, keys, logLevel: process.env.LOG_LEVEL ?? 'info' }) + '\n',
+  );
   // `{"profileMs": N}`: profile this process for N ms (the parent sends load meanwhile).
   serveRequests(async (message) => {
     const { profileMs } = message as { profileMs: number };

@@ -17,7 +17,10 @@ interface AutocannonResult {
   readonly '2xx': number;
 }
 interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void,
+  ): void;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => AutocannonInstance;
@@ -56,7 +59,12 @@ export interface GatewayResults {
   readonly logLevel: string;
 }
 
-const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello from the benchmark' } } });
+const BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { text: 'hello from the benchmark' } },
+});
 
 function headersFor(server: GatewayServer, keys: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = {
@@ -92,7 +100,10 @@ async function load(
   return { rps: result['2xx'] / result.duration, latencies, total: result['2xx'] };
 }
 
-export async function runGatewayBench(options: GatewayBenchOptions, log: (line: string) => void): Promise<GatewayResults> {
+export async function runGatewayBench(
+  options: GatewayBenchOptions,
+  log: (line: string) => void,
+): Promise<GatewayResults> {
   const stack = await startHelper<{ baseUrl: string; keys: Record<string, string>; logLevel: string }>(
     join(__dirname, 'gateway-server.ts'),
     { env: { LOG_LEVEL: 'warn' }, timeoutMs: 60_000 },
@@ -107,7 +118,9 @@ export async function runGatewayBench(options: GatewayBenchOptions, log: (line: 
       await load(url, headers, options.warmupSeconds, options.connections);
     }
     log(`  local stack ${baseUrl} (LOG_LEVEL=${stack.info.logLevel}); warmed up`);
-    const rounds = new Map<GatewayServer, { rps: number; p50: number; p99: number; total: number }[]>(GATEWAY_SERVERS.map((s) => [s, []]));
+    const rounds = new Map<GatewayServer, { rps: number; p50: number; p99: number; total: number }[]>(
+      GATEWAY_SERVERS.map((s) => [s, []]),
+    );
     for (let round = 0; round < options.rounds; round++) {
       for (const server of GATEWAY_SERVERS) {
         const { url, headers } = target(server);
@@ -126,7 +139,8 @@ export async function runGatewayBench(options: GatewayBenchOptions, log: (line: 
       ]);
       profiles.set(server, answer.percent);
     }
-    const of = (server: GatewayServer, field: 'rps' | 'p50' | 'p99') => summarize(rounds.get(server)!.map((r) => r[field]));
+    const of = (server: GatewayServer, field: 'rps' | 'p50' | 'p99') =>
+      summarize(rounds.get(server)!.map((r) => r[field]));
     const publicRps = of('demo-public', 'rps');
     const publicP50 = of('demo-public', 'p50');
     const servers = Object.fromEntries(
@@ -147,7 +161,13 @@ export async function runGatewayBench(options: GatewayBenchOptions, log: (line: 
         ];
       }),
     ) as Record<GatewayServer, GatewayServerResult>;
-    return { servers, connections: options.connections, profileSeconds: options.profileSeconds, roundSeconds: options.roundSeconds, logLevel: stack.info.logLevel };
+    return {
+      servers,
+      connections: options.connections,
+      profileSeconds: options.profileSeconds,
+      roundSeconds: options.roundSeconds,
+      logLevel: stack.info.logLevel,
+    };
   } finally {
     await stack.stop();
   }

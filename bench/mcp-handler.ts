@@ -19,7 +19,12 @@ import { z } from 'zod';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const WARMUP_MS = 500;
-const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } });
+const BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { text: 'hello' } },
+});
 const EXPECTED = '{"result":{"content":[{"type":"text","text":"hello"}]},"jsonrpc":"2.0","id":1}';
 
 const sharedValidator = new AjvJsonSchemaValidator();
@@ -32,7 +37,10 @@ async function bareSdk(options: { sharedAjv: boolean }): Promise<string> {
   server.registerTool('echo', { description: 'Echo', inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   const response = await transport.handleRequest(
     new Request('https://bench.local/mcp', {
@@ -67,7 +75,7 @@ async function measure(name: string, call: () => Promise<string>): Promise<Stats
   const latencies: number[] = [];
   const start = performance.now();
   const end = start + SECONDS * 1000;
-  for (let now = start; now < end; ) {
+  for (let now = start; now < end;) {
     await call();
     const after = performance.now();
     latencies.push(after - now);
@@ -83,7 +91,9 @@ async function main(): Promise<void> {
   // The handler logs one access line per request at info; a benchmark measures the protocol, not stdout.
   process.env.LOG_LEVEL ??= 'warn';
   const { handler } = await import('../lambdas/mcp/handler.js');
-  const event = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'mcp-tools-call.json'), 'utf8')) as APIGatewayProxyEvent;
+  const event = JSON.parse(
+    readFileSync(join(__dirname, '..', 'events', 'mcp-tools-call.json'), 'utf8'),
+  ) as APIGatewayProxyEvent;
   event.body = BODY;
 
   const results = [
@@ -102,7 +112,9 @@ async function main(): Promise<void> {
     })),
   );
   const ratio = (a: Stats, b: Stats): string => (a.perSecond / b.perSecond).toFixed(2);
-  console.log(`handler / bare SDK: ${ratio(results[2], results[0])}x; handler / bare SDK with one Ajv: ${ratio(results[2], results[1])}x`);
+  console.log(
+    `handler / bare SDK: ${ratio(results[2], results[0])}x; handler / bare SDK with one Ajv: ${ratio(results[2], results[1])}x`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -18,14 +18,20 @@ import { opsPerSecond } from './stats';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-const event = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'mcp-tools-call.json'), 'utf8')) as APIGatewayProxyEvent;
+const event = JSON.parse(
+  readFileSync(join(__dirname, '..', 'events', 'mcp-tools-call.json'), 'utf8'),
+) as APIGatewayProxyEvent;
 const expected = (JSON.parse(event.body!) as { params: { arguments: { text: string } } }).params.arguments.text;
 const logger = createLogger('mcp', { sink: () => {} });
 
 function request(): Request {
   return new Request('https://abcd123456.execute-api.eu-west-1.amazonaws.com/demo-apikey/mcp', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
     body: event.body,
   });
 }

@@ -44,12 +44,17 @@ export async function runMcpBench(options: McpBenchOptions, log: (line: string) 
     const values = new Map<McpVariant, number[]>(MCP_VARIANTS.map((v) => [v, []]));
     for (let round = 0; round < options.rounds; round++) {
       for (const variant of MCP_VARIANTS) {
-        const answer = await workers.get(variant)!.request<{ perSecond?: number; error?: string }>({ ms: options.roundMs });
+        const answer = await workers
+          .get(variant)!
+          .request<{ perSecond?: number; error?: string }>({ ms: options.roundMs });
         if (answer.perSecond === undefined) throw new Error(`${variant}: ${answer.error}`);
         values.get(variant)!.push(answer.perSecond);
       }
     }
-    const perSecond = Object.fromEntries(MCP_VARIANTS.map((v) => [v, summarize(values.get(v)!)])) as Record<McpVariant, Summary>;
+    const perSecond = Object.fromEntries(MCP_VARIANTS.map((v) => [v, summarize(values.get(v)!)])) as Record<
+      McpVariant,
+      Summary
+    >;
     return {
       perSecond,
       handlerVsBare: ratio(perSecond.handler, perSecond.bare),

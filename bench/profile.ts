@@ -78,7 +78,11 @@ export function selfTime(cpu: CpuProfile, top = 10): ProfileEntry[] {
     const us = selfUs.get(node.id) ?? 0;
     const key = keyOf(node);
     if (us === 0 || NOT_WORK.has(key)) continue;
-    const entry = merged.get(key) ?? { fn: node.callFrame.functionName || '(anonymous)', where: where(node.callFrame.url), us: 0 };
+    const entry = merged.get(key) ?? {
+      fn: node.callFrame.functionName || '(anonymous)',
+      where: where(node.callFrame.url),
+      us: 0,
+    };
     entry.us += us;
     merged.set(key, entry);
   }
@@ -92,7 +96,10 @@ export function selfTime(cpu: CpuProfile, top = 10): ProfileEntry[] {
  * Inclusive time (the function and everything it calls, counted once per sample) of each
  * `name@file` asked for, as a percentage of the busy samples.
  */
-export function inclusiveTime(cpu: CpuProfile, keys: readonly string[]): { percent: Record<string, number>; busyMs: number } {
+export function inclusiveTime(
+  cpu: CpuProfile,
+  keys: readonly string[],
+): { percent: Record<string, number>; busyMs: number } {
   const { selfUs, busyUs } = sampleTimes(cpu);
   const byId = new Map(cpu.nodes.map((node) => [node.id, node]));
   const wanted = new Set(keys);

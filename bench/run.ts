@@ -57,7 +57,13 @@ async function main(): Promise<void> {
   );
   const gateway = await step('3. local gateway over loopback', () =>
     runGatewayBench(
-      { rounds: quick ? 2 : 7, roundSeconds: quick ? 1 : 1.5, warmupSeconds: quick ? 1 : 2, connections: 8, profileSeconds: 2 },
+      {
+        rounds: quick ? 2 : 7,
+        roundSeconds: quick ? 1 : 1.5,
+        warmupSeconds: quick ? 1 : 2,
+        connections: 8,
+        profileSeconds: 2,
+      },
       log,
     ),
   );
@@ -109,8 +115,12 @@ function keepReliability(generated: string, previous: string): string {
 
 function gitDescribe(): string {
   try {
-    const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execSync('git status --porcelain', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const commit = execSync('git rev-parse --short HEAD', {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty =
+      execSync('git status --porcelain', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
     return dirty ? `${commit} + uncommitted changes` : commit;
   } catch {
     return 'unknown';

@@ -12,7 +12,10 @@ export async function handler(): Promise<{ found: boolean }> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const out = await client.send(
-    new GetItemCommand({ TableName: process.env.KEYS_TABLE_NAME, Key: { digest: { S: process.env.BENCH_DIGEST ?? '' } } }),
+    new GetItemCommand({
+      TableName: process.env.KEYS_TABLE_NAME,
+      Key: { digest: { S: process.env.BENCH_DIGEST ?? '' } },
+    }),
   );
   return { found: out.Item !== undefined };
 }

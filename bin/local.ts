@@ -1,7 +1,7 @@
 import './node20-sdk-warning';
 import { clientConfig, serverUrl } from '../config/client-config';
 import { intEnv } from '../lambdas/shared/env';
-import { McpGateError } from '../lambdas/shared/errors';
+import { ConfigError, McpGateError } from '../lambdas/shared/errors';
 import { startLocalStack } from '../local/stack';
 import { clearLocalState, writeLocalState } from '../local/state';
 
@@ -44,20 +44,25 @@ async function main(): Promise<void> {
       '',
       `mcp-gate local stack ready in ${readyMs.toFixed(0)} ms`,
       '',
-      ...stack.servers.map((s) => `  ${s.name.padEnd(width)}  ${s.authMode.padEnd(17)}  ${serverUrl(stack.baseUrl, s.name)}`),
+      ...stack.servers.map(
+        (s) => `  ${s.name.padEnd(width)}  ${s.authMode.padEnd(17)}  ${serverUrl(stack.baseUrl, s.name)}`,
+      ),
       '',
       `  DynamoDB (embedded)  ${stack.dynamodbEndpoint}  table ${stack.tableName}`,
       `  Demo downstream API  ${stack.downstreamUrl}`,
       '',
       ...(keyed
-        ? [
-            'Create a key (from another terminal):',
-            `  npm run keys -- create --server ${keyed.name}`,
-            '',
-          ]
+        ? ['Create a key (from another terminal):', `  npm run keys -- create --server ${keyed.name}`, '']
         : []),
       'Public servers need no key, e.g.:',
-      JSON.stringify(clientConfig(stack.servers[0].name, stack.servers[0].authMode, serverUrl(stack.baseUrl, stack.servers[0].name), '<key>')),
+      JSON.stringify(
+        clientConfig(
+          stack.servers[0].name,
+          stack.servers[0].authMode,
+          serverUrl(stack.baseUrl, stack.servers[0].name),
+          '<key>',
+        ),
+      ),
       '',
       'Ctrl-C stops everything.',
       '',
@@ -80,6 +85,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`error: ${error instanceof McpGateError ? error.message : error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `error: ${error instanceof McpGateError || error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

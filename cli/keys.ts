@@ -8,7 +8,7 @@ import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-stor
 import { parseDuration } from '../lambdas/keys/key-format';
 import { KeyService } from '../lambdas/keys/key-service';
 import type { KeySummary } from '../lambdas/keys/key-store';
-import { InvalidInputError, McpGateError } from '../lambdas/shared/errors';
+import { ConfigError, InvalidInputError, McpGateError } from '../lambdas/shared/errors';
 import { LOCAL_TABLE_NAME, readLocalState } from '../local/state';
 
 export const DEFAULT_STACK_NAME = 'McpGate';
@@ -44,7 +44,11 @@ interface Target {
 }
 
 /** Runs one CLI command; returns the exit code. Never prints a key except the one `create`/`rotate` just made. */
-export async function runKeysCli(argv: readonly string[], io: CliIo, servers_: readonly ResolvedServer[] = servers): Promise<number> {
+export async function runKeysCli(
+  argv: readonly string[],
+  io: CliIo,
+  servers_: readonly ResolvedServer[] = servers,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -80,7 +84,11 @@ export async function runKeysCli(argv: readonly string[], io: CliIo, servers_: r
         const expiresIn = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
         const target = await resolveTarget(values, io, servers_);
         target.service.keyedServer(values.server);
-        const issued = await target.service.create({ server: values.server, label: values.label, expiresInSeconds: expiresIn });
+        const issued = await target.service.create({
+          server: values.server,
+          label: values.label,
+          expiresInSeconds: expiresIn,
+        });
         printIssued(io, values.json, issued.apiKey, issued.record, target, servers_);
         return 0;
       }
@@ -96,7 +104,10 @@ export async function runKeysCli(argv: readonly string[], io: CliIo, servers_: r
         const target = await resolveTarget(values, io, servers_);
         const revoked = await target.service.revoke(keyId);
         if (values.json) io.out(JSON.stringify(revoked));
-        else io.out(`Revoked ${revoked.keyId} (server ${revoked.server}). It stops working within the authorizer cache TTL.`);
+        else
+          io.out(
+            `Revoked ${revoked.keyId} (server ${revoked.server}). It stops working within the authorizer cache TTL.`,
+          );
         return 0;
       }
       case 'rotate': {
@@ -118,7 +129,7 @@ export async function runKeysCli(argv: readonly string[], io: CliIo, servers_: r
         throw new InvalidInputError(`unknown command "${command}"; commands: create, list, revoke, rotate`);
     }
   } catch (error) {
-    io.err(`error: ${error instanceof McpGateError ? error.message : describe(error)}`);
+    io.err(`error: ${error instanceof McpGateError || error instanceof ConfigError ? error.message : describe(error)}`);
     return 1;
   }
 }
@@ -161,7 +172,10 @@ async function resolveTarget(
     const outputs = await stackOutputs(values.stack ?? DEFAULT_STACK_NAME);
     table ??= outputs.KeysTableName;
     baseUrl ??= outputs.ApiUrl;
-    if (!table) throw new InvalidInputError(`stack ${values.stack ?? DEFAULT_STACK_NAME} has no KeysTableName output; pass --table`);
+    if (!table)
+      throw new InvalidInputError(
+        `stack ${values.stack ?? DEFAULT_STACK_NAME} has no KeysTableName output; pass --table`,
+      );
   }
   return { service: service(undefined, table), baseUrl, where: `AWS (table ${table})` };
 }
@@ -170,7 +184,8 @@ async function stackOutputs(stackName: string): Promise<Record<string, string>> 
   try {
     const out = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
     const outputs: Record<string, string> = {};
-    for (const o of out.Stacks?.[0]?.Outputs ?? []) if (o.OutputKey && o.OutputValue) outputs[o.OutputKey] = o.OutputValue;
+    for (const o of out.Stacks?.[0]?.Outputs ?? [])
+      if (o.OutputKey && o.OutputValue) outputs[o.OutputKey] = o.OutputValue;
     return outputs;
   } catch (error) {
     throw new InvalidInputError(
@@ -193,14 +208,27 @@ function printIssued(
   const url = target.baseUrl ? serverUrl(target.baseUrl, record.server) : `https://<your-api>/${record.server}/mcp`;
   const config = clientConfig(record.server, server?.authMode ?? 'apiKey', url, apiKey);
   if (json) {
-    io.out(JSON.stringify({ keyId: record.keyId, apiKey, server: record.server, label: record.label, hint: record.hint,
-      createdAt: record.createdAt, expiresAt: record.expiresAt, replaces, url, clientConfig: config }));
+    io.out(
+      JSON.stringify({
+        keyId: record.keyId,
+        apiKey,
+        server: record.server,
+        label: record.label,
+        hint: record.hint,
+        createdAt: record.createdAt,
+        expiresAt: record.expiresAt,
+        replaces,
+        url,
+        clientConfig: config,
+      }),
+    );
     return;
   }
   io.out(
     [
       `Created key ${record.keyId} for server ${record.server} in ${target.where}` +
-        (record.expiresAt ? `, expires ${new Date(record.expiresAt * 1000).toISOString()}` : '') + '.',
+        (record.expiresAt ? `, expires ${new Date(record.expiresAt * 1000).toISOString()}` : '') +
+        '.',
       'This is the only time the key is shown; only its SHA-256 digest is stored.',
       '',
       `  ${apiKey}`,
@@ -226,5 +254,12 @@ function formatList(keys: readonly KeySummary[]): string {
   ]);
   const header = ['KEY ID', 'SERVER', 'STATUS', 'HINT', 'LABEL', 'CREATED', 'EXPIRES', 'LAST USED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

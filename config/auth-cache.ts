@@ -5,7 +5,10 @@
  * An answer API Gateway caches can come from a lookup made a whole lookup TTL earlier, so the
  * two TTLs add up: each gets half of the bound (API Gateway the larger half).
  */
-export function splitAuthCacheTtl(boundSeconds: number): { readonly gatewaySeconds: number; readonly lookupSeconds: number } {
+export function splitAuthCacheTtl(boundSeconds: number): {
+  readonly gatewaySeconds: number;
+  readonly lookupSeconds: number;
+} {
   const lookupSeconds = Math.floor(boundSeconds / 2);
   return { gatewaySeconds: boundSeconds - lookupSeconds, lookupSeconds };
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../lambdas/shared/errors';
+import { ConfigError } from './errors';
 import { AUTH_MODES, type ConfigValue, type ResolvedServer, type ServerConfig } from './types';
 
 const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -28,7 +28,8 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
     const toolNames = new Set<string>();
     for (const tool of server.tools) {
       const toolName = typeof tool === 'string' ? tool : tool.name;
-      if (!TOOL_NAME.test(toolName)) throw new ConfigError(`server "${server.name}": tool name "${toolName}" is invalid`);
+      if (!TOOL_NAME.test(toolName))
+        throw new ConfigError(`server "${server.name}": tool name "${toolName}" is invalid`);
       if (toolNames.has(toolName)) throw new ConfigError(`server "${server.name}": tool "${toolName}" is listed twice`);
       toolNames.add(toolName);
     }

@@ -78,7 +78,10 @@ export class ExistingApisStack extends Stack {
     this.keysTable = props.keysTableName
       ? dynamodb.Table.fromTableName(this, 'Keys', props.keysTableName)
       : new KeysTable(this, 'Keys').table;
-    this.authorizer = new KeyAuthorizer(this, 'Authorizer', { keysTable: this.keysTable, cacheTtl: props.authCacheTtl });
+    this.authorizer = new KeyAuthorizer(this, 'Authorizer', {
+      keysTable: this.keysTable,
+      cacheTtl: props.authCacheTtl,
+    });
 
     if (props.restApi) {
       this.restApi = apigw.RestApi.fromRestApiAttributes(this, 'RestApi', {

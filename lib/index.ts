@@ -1,6 +1,11 @@
 /** mcp-gate's reusable constructs and stacks. */
 export { buildMcpGateApp, STACK_IDS, type McpGateApp } from './app';
-export { ExistingApisStack, existingApisFromContext, type ExistingApisStackProps, type ExistingRestApi } from './existing-apis-stack';
+export {
+  ExistingApisStack,
+  existingApisFromContext,
+  type ExistingApisStackProps,
+  type ExistingRestApi,
+} from './existing-apis-stack';
 export { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions, type GateFunctionProps } from './gate-function';
 export * from './gateway-responses';
 export {

@@ -134,7 +134,10 @@ export class McpGateStack extends Stack {
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({
       authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
-      restIdentitySources: { apiKey: restIdentitySources('apiKey'), bearerPassthrough: restIdentitySources('bearerPassthrough') },
+      restIdentitySources: {
+        apiKey: restIdentitySources('apiKey'),
+        bearerPassthrough: restIdentitySources('bearerPassthrough'),
+      },
       gatewayResponses: GATEWAY_RESPONSES,
     });
 
@@ -149,7 +152,10 @@ export class McpGateStack extends Stack {
     for (const mcp of this.servers) {
       const name = mcp.server.name;
       const url = this.api.urlForPath(mcp.server.routes[0]);
-      new CfnOutput(this, `${pascalCase(name)}Url`, { value: url, description: `MCP endpoint of ${name} (${mcp.server.authMode})` });
+      new CfnOutput(this, `${pascalCase(name)}Url`, {
+        value: url,
+        description: `MCP endpoint of ${name} (${mcp.server.authMode})`,
+      });
       new CfnOutput(this, `${pascalCase(name)}McpServers`, {
         value: this.toJsonString(clientConfig(name, mcp.server.authMode, url, apiKeyPlaceholder(name))),
         description: `Paste into your MCP client's configuration (${name})`,

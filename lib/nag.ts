@@ -38,5 +38,6 @@ export function acknowledgeServerMethods(server: McpServer): void {
 
 /** Node.js 22 is not the newest Lambda Node.js runtime (L1). */
 export function acknowledgeRuntime(...functions: IConstruct[]): void {
-  for (const fn of functions) Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: NAG_REASONS.nodeRuntime });
+  for (const fn of functions)
+    Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: NAG_REASONS.nodeRuntime });
 }

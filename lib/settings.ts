@@ -29,9 +29,12 @@ export const CONTEXT_KEYS = {
 export function authCacheTtlFromContext(node: Node): Duration {
   const raw: unknown = node.tryGetContext(CONTEXT_KEYS.authCacheTtlSeconds);
   if (raw === undefined || raw === null || raw === '') return Duration.seconds(60);
-  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  const seconds =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
-    throw new ConfigError(`context ${CONTEXT_KEYS.authCacheTtlSeconds} must be whole seconds from 0 to 3600, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `context ${CONTEXT_KEYS.authCacheTtlSeconds} must be whole seconds from 0 to 3600, got ${JSON.stringify(raw)}`,
+    );
   }
   return Duration.seconds(seconds);
 }

@@ -49,8 +49,16 @@ export const DEFAULT_ANSWERS: GatewayAnswers = {
     errorType: 'MissingAuthenticationTokenException',
   },
   REQUEST_TOO_LARGE: { statusCode: 413, body: '{"message":"Request Too Long"}', errorType: 'RequestTooLargeException' },
-  INTEGRATION_TIMEOUT: { statusCode: 504, body: '{"message":"Endpoint request timed out"}', errorType: 'IntegrationTimeoutException' },
-  INTEGRATION_FAILURE: { statusCode: 502, body: '{"message":"Internal server error"}', errorType: 'InternalServerErrorException' },
+  INTEGRATION_TIMEOUT: {
+    statusCode: 504,
+    body: '{"message":"Endpoint request timed out"}',
+    errorType: 'IntegrationTimeoutException',
+  },
+  INTEGRATION_FAILURE: {
+    statusCode: 502,
+    body: '{"message":"Internal server error"}',
+    errorType: 'InternalServerErrorException',
+  },
 };
 
 export type AuthorizerFunction = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -142,8 +150,11 @@ export function createLocalGateway(options: LocalGatewayOptions) {
 
     let authorizerContext: Record<string, string> | undefined;
     if (server.authMode !== 'none') {
-      const identity = identitySources(server).map((name) => headers[Object.keys(headers).find((h) => h.toLowerCase() === name) ?? ''] ?? '');
-      if (options.cacheTtlSeconds > 0 && identity.some((value) => value.trim() === '')) return answer(res, answers.UNAUTHORIZED);
+      const identity = identitySources(server).map(
+        (name) => headers[Object.keys(headers).find((h) => h.toLowerCase() === name) ?? ''] ?? '',
+      );
+      if (options.cacheTtlSeconds > 0 && identity.some((value) => value.trim() === ''))
+        return answer(res, answers.UNAUTHORIZED);
 
       const cacheKey = `${identitySources(server).join(',')}\u0000${identity.join('\u0000')}`;
       let result = cache.get(cacheKey);
@@ -266,7 +277,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
-function headersOf(req: IncomingMessage): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
+function headersOf(req: IncomingMessage): {
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+} {
   // No prototype: a header called `constructor` or `__proto__` is just a header.
   const headers: Record<string, string> = Object.create(null);
   const multiValueHeaders: Record<string, string[]> = Object.create(null);
@@ -314,7 +328,8 @@ export function identityOf(req: IncomingMessage) {
 function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.map(String);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[name.toLowerCase()] = values.map(String);
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   headers['content-length'] = String(body.length);
   res.writeHead(result.statusCode, headers);

@@ -8,7 +8,9 @@ export function listen(server: Server, port: number, variable: string): Promise<
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new ConfigError(`port ${port} is already in use; set ${variable} to another port (for example ${variable}=${port + 10})`)
+          ? new ConfigError(
+              `port ${port} is already in use; set ${variable} to another port (for example ${variable}=${port + 10})`,
+            )
           : error,
       );
     };

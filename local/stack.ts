@@ -18,7 +18,6 @@ import { LOCAL_DIR, LOCAL_TABLE_NAME } from './state';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
-
 /**
  * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit
  * Deny and for a policy that does not match alike, so both local answers take it.

@@ -56,9 +56,17 @@ export class KeyAuthorizer {
         targetServer: checked.target.name,
         ...describeError(error),
       });
-      throw error instanceof KeyStoreUnavailableError ? error : new KeyStoreUnavailableError('key lookup failed', { cause: error });
+      throw error instanceof KeyStoreUnavailableError
+        ? error
+        : new KeyStoreUnavailableError('key lookup failed', { cause: error });
     }
-    const decision = decide(checked.target, record, request.hasAuthorization, this.options.servers, Math.floor(this.nowMs() / 1000));
+    const decision = decide(
+      checked.target,
+      record,
+      request.hasAuthorization,
+      this.options.servers,
+      Math.floor(this.nowMs() / 1000),
+    );
     if (decision.effect === 'unauthorized') return this.deny(decision, request, checked.target);
     if (record) this.touch(record.digest, decision.keyId);
     const { server, keyId } = decision;
@@ -73,11 +81,7 @@ export class KeyAuthorizer {
     return { policy: this.policyFor(prefix, server, keyId) };
   }
 
-  private deny(
-    decision: Denial,
-    request: AuthorizerRequest,
-    target: ResolvedServer | undefined,
-  ): AuthorizerOutcome {
+  private deny(decision: Denial, request: AuthorizerRequest, target: ResolvedServer | undefined): AuthorizerOutcome {
     this.options.logger.info('authorization decided', {
       decision: 'unauthorized',
       reason: decision.reason,

@@ -20,7 +20,10 @@ export type Decision =
 export type Denial = Extract<Decision, { readonly effect: 'unauthorized' }>;
 
 /** The server whose routes include `routePath`, or undefined. */
-export function serverForRoute(servers: readonly ResolvedServer[], routePath: string | undefined): ResolvedServer | undefined {
+export function serverForRoute(
+  servers: readonly ResolvedServer[],
+  routePath: string | undefined,
+): ResolvedServer | undefined {
   if (routePath === undefined) return undefined;
   return servers.find((server) => server.routes.includes(routePath));
 }

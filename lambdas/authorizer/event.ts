@@ -1,7 +1,4 @@
-import type {
-  APIGatewayRequestAuthorizerEvent,
-  APIGatewayRequestAuthorizerEventV2,
-} from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 
 /** What the authorizer needs from either payload version; nothing else is read. */
 export interface AuthorizerRequest {

@@ -39,7 +39,8 @@ export class DynamoKeyStore implements KeyStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new KeyConflictError('a key with this digest already exists', { cause: error });
+      if (isConditionFailure(error))
+        throw new KeyConflictError('a key with this digest already exists', { cause: error });
       throw unavailable('PutItem', error);
     }
   }
@@ -68,7 +69,11 @@ export class DynamoKeyStore implements KeyStore {
             TableName: this.tableName,
             ExclusiveStartKey: startKey,
             ...(server
-              ? { FilterExpression: '#server = :server', ExpressionAttributeNames: { '#server': 'server' }, ExpressionAttributeValues: { ':server': server } }
+              ? {
+                  FilterExpression: '#server = :server',
+                  ExpressionAttributeNames: { '#server': 'server' },
+                  ExpressionAttributeValues: { ':server': server },
+                }
               : {}),
           }),
         ),
@@ -80,10 +85,15 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   revoke(digest: string, at: Date): Promise<KeyRecord> {
-    return this.update(digest, 'SET #status = :revoked, revokedAt = :at', {
-      ':revoked': 'revoked',
-      ':at': at.toISOString(),
-    }, { '#status': 'status' });
+    return this.update(
+      digest,
+      'SET #status = :revoked, revokedAt = :at',
+      {
+        ':revoked': 'revoked',
+        ':at': at.toISOString(),
+      },
+      { '#status': 'status' },
+    );
   }
 
   setExpiry(digest: string, expiresAt: number): Promise<KeyRecord> {
@@ -147,7 +157,8 @@ export async function ensureKeysTable(client: DynamoDBClient, tableName: string)
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw unavailable('DescribeTable', error);
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundException'))
+      throw unavailable('DescribeTable', error);
   }
   try {
     await client.send(

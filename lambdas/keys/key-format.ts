@@ -45,6 +45,7 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w
 /** Parses `90s`, `15m`, `1h`, `30d`, `2w` into seconds; throws `InvalidInputError` otherwise. */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
-  if (!match) throw new InvalidInputError(`"${text}" is not a duration: use a number and a unit, like 90s, 15m, 1h, 30d or 2w`);
+  if (!match)
+    throw new InvalidInputError(`"${text}" is not a duration: use a number and a unit, like 90s, 15m, 1h, 30d or 2w`);
   return Number(match[1]) * UNIT_SECONDS[match[2]];
 }

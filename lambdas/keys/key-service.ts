@@ -45,10 +45,14 @@ export class KeyService {
     const server = this.servers.find((s) => s.name === name);
     const keyed = this.servers.filter((s) => s.authMode !== 'none').map((s) => s.name);
     if (!server) {
-      throw new InvalidInputError(`unknown server "${name}"; known servers: ${this.servers.map((s) => s.name).join(', ')}`);
+      throw new InvalidInputError(
+        `unknown server "${name}"; known servers: ${this.servers.map((s) => s.name).join(', ')}`,
+      );
     }
     if (server.authMode === 'none') {
-      throw new InvalidInputError(`server "${name}" is public (authMode none) and takes no keys; keyed servers: ${keyed.join(', ')}`);
+      throw new InvalidInputError(
+        `server "${name}" is public (authMode none) and takes no keys; keyed servers: ${keyed.join(', ')}`,
+      );
     }
     return server;
   }
@@ -99,7 +103,8 @@ export class KeyService {
     const old = await this.find(keyId);
     if (old.status !== 'active') throw new InvalidInputError(`key ${keyId} is revoked; create a new key instead`);
     const remaining = old.expiresAt === undefined ? undefined : old.expiresAt - Math.floor(this.now().getTime() / 1000);
-    if (remaining !== undefined && remaining <= 0) throw new InvalidInputError(`key ${keyId} has expired; create a new key instead`);
+    if (remaining !== undefined && remaining <= 0)
+      throw new InvalidInputError(`key ${keyId} has expired; create a new key instead`);
     const issued = await this.create({
       server: old.server,
       label: old.label,
@@ -115,7 +120,8 @@ export class KeyService {
   }
 
   private async find(keyId: string): Promise<KeyRecord> {
-    if (!isWellFormedKeyId(keyId)) throw new InvalidInputError(`"${keyId}" is not a key id (they look like key_0123456789abcdef)`);
+    if (!isWellFormedKeyId(keyId))
+      throw new InvalidInputError(`"${keyId}" is not a key id (they look like key_0123456789abcdef)`);
     const record = await this.store.getByKeyId(keyId);
     if (!record) throw new KeyNotFoundError(`no key with id ${keyId}`);
     return record;

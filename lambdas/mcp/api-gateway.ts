@@ -73,7 +73,8 @@ export function eventToRequest(event: McpEvent): Request {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) add(name, value);
     if (event.cookies?.length) add('cookie', event.cookies.join('; '));
   } else if (event.multiValueHeaders && Object.keys(event.multiValueHeaders).length > 0) {
-    for (const [name, values] of Object.entries(event.multiValueHeaders)) for (const value of values ?? []) add(name, value);
+    for (const [name, values] of Object.entries(event.multiValueHeaders))
+      for (const value of values ?? []) add(name, value);
   } else {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) add(name, value);
   }
@@ -82,7 +83,7 @@ export function eventToRequest(event: McpEvent): Request {
 
   const domain = event.requestContext?.domainName || 'localhost';
   const path = (http ? event.rawPath : event.path) || '/';
-  const query = http ? event.rawQueryString ?? '' : restQuery(event);
+  const query = http ? (event.rawQueryString ?? '') : restQuery(event);
   let url: URL;
   try {
     url = new URL(`https://${domain}${path.startsWith('/') ? path : `/${path}`}${query ? `?${query}` : ''}`);

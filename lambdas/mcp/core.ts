@@ -116,14 +116,22 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
     }
     const accepted = mediaTypes(request.headers.get('accept'));
     if (!accepted.includes('application/json') || !accepted.includes('text/event-stream')) {
-      return refuse(406, JsonRpcCode.ServerError, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      return refuse(
+        406,
+        JsonRpcCode.ServerError,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
     }
     if (mediaTypes(request.headers.get('content-type')).join() !== 'application/json') {
       return refuse(415, JsonRpcCode.ServerError, 'Unsupported Media Type: Content-Type must be application/json');
     }
     const body = await readBody(request, maxBodyBytes);
     if (body === TOO_LARGE) {
-      return refuse(413, JsonRpcCode.ServerError, `Payload Too Large: request body must not exceed ${maxBodyBytes} bytes`);
+      return refuse(
+        413,
+        JsonRpcCode.ServerError,
+        `Payload Too Large: request body must not exceed ${maxBodyBytes} bytes`,
+      );
     }
     let parsed: unknown;
     try {
@@ -158,13 +166,19 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
       }),
     };
     const mcp = createMcpServer(server, ctx, state.tools);
-    mcp.server.onerror = (error) => logger.debug('mcp protocol error', { server: server.name, ...describeError(error) });
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    mcp.server.onerror = (error) =>
+      logger.debug('mcp protocol error', { server: server.name, ...describeError(error) });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     await mcp.connect(transport);
     let response: Response;
     try {
       const messages = negotiateVersion(valid);
-      response = await transport.handleRequest(sdkRequest(request), { parsedBody: payload.batch ? messages : messages[0] });
+      response = await transport.handleRequest(sdkRequest(request), {
+        parsedBody: payload.batch ? messages : messages[0],
+      });
     } finally {
       await mcp.close();
     }
@@ -290,7 +304,10 @@ function toPayload(parsed: unknown): Payload | string {
 }
 
 interface ParamsSchema {
-  safeParse(value: unknown): { success: boolean; error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  safeParse(value: unknown): {
+    success: boolean;
+    error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+  };
 }
 
 const PARAMS_SCHEMAS: ReadonlyMap<string, ParamsSchema> = new Map<string, ParamsSchema>([
@@ -356,7 +373,10 @@ function describeMessages(messages: readonly JSONRPCMessage[]): string[] {
 function negotiateVersion(items: readonly unknown[]): unknown[] {
   return items.map((item) => {
     const message = item as { method?: unknown; params?: { protocolVersion?: unknown } };
-    if (message.method !== 'initialize' || SUPPORTED_PROTOCOL_VERSIONS.includes(String(message.params?.protocolVersion))) {
+    if (
+      message.method !== 'initialize' ||
+      SUPPORTED_PROTOCOL_VERSIONS.includes(String(message.params?.protocolVersion))
+    ) {
       return item;
     }
     return { ...message, params: { ...message.params, protocolVersion: LATEST_PROTOCOL_VERSION } };
@@ -379,12 +399,18 @@ function mediaTypes(header: string | null): string[] {
     .filter((type) => type !== '');
 }
 
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID, X-Api-Key';
+const CORS_ALLOW_HEADERS =
+  'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID, X-Api-Key';
 
 function preflightHeaders(origin: string | null): Record<string, string> {
   const headers: Record<string, string> = { Allow: 'POST, OPTIONS' };
   if (origin === null) return headers;
-  return { ...headers, 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS, 'Access-Control-Max-Age': '600' };
+  return {
+    ...headers,
+    'Access-Control-Allow-Methods': 'POST, OPTIONS',
+    'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+    'Access-Control-Max-Age': '600',
+  };
 }
 
 /** Adds CORS headers for an allowed browser origin. */

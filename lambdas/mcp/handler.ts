@@ -3,7 +3,14 @@ import { servers as configuredServers } from '../../config/servers';
 import { optionalEnv } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
-import { authorizerContextOf, eventToRequest, routePathsOf, toProxyResult, type McpEvent, type McpResult } from './api-gateway';
+import {
+  authorizerContextOf,
+  eventToRequest,
+  routePathsOf,
+  toProxyResult,
+  type McpEvent,
+  type McpResult,
+} from './api-gateway';
 import { createMcpCore, jsonRpcError, JsonRpcCode, type McpCoreOptions } from './core';
 import { resolveInvocation } from './invocation';
 
@@ -36,14 +43,19 @@ export function createHandler(options: McpHandlerOptions = {}): McpHandler {
     );
   }
   const select = (event: McpEvent): ResolvedServer | undefined =>
-    pinned ?? routePathsOf(event).map((path) => servers.find((server) => server.routes.includes(path))).find(Boolean);
+    pinned ??
+    routePathsOf(event)
+      .map((path) => servers.find((server) => server.routes.includes(path)))
+      .find(Boolean);
 
   return async (event) => {
     try {
       const server = select(event);
       if (!server) {
         logger.warn('mcp request for no server', { routes: routePathsOf(event) });
-        return await toProxyResult(jsonRpcError(404, JsonRpcCode.ServerError, 'Not Found: no MCP server is configured for this route'));
+        return await toProxyResult(
+          jsonRpcError(404, JsonRpcCode.ServerError, 'Not Found: no MCP server is configured for this route'),
+        );
       }
       const decision = resolveInvocation(server, authorizerContextOf(event));
       if (!decision.ok) {

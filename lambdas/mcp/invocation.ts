@@ -3,8 +3,7 @@ import type { AuthorizerContext } from './api-gateway';
 import type { McpInvocation } from './core';
 
 export type InvocationDecision =
-  | { readonly ok: true; readonly invocation: McpInvocation }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly invocation: McpInvocation } | { readonly ok: false; readonly reason: string };
 
 /**
  * Checks that the authorizer vouched for this caller on this server. Public servers need

@@ -6,8 +6,7 @@ export class McpGateError extends Error {
   }
 }
 
-/** The configuration or the environment is wrong; the message names what to fix. */
-export class ConfigError extends McpGateError {}
+export { ConfigError } from '../../config/errors';
 
 /** The key store could not answer (outage, throttling, timeout). Never a denial. */
 export class KeyStoreUnavailableError extends McpGateError {}

@@ -17,10 +17,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(
-  service: string,
-  options: { level?: LogLevel; sink?: LogSink } = {},
-): Logger {
+export function createLogger(service: string, options: { level?: LogLevel; sink?: LogSink } = {}): Logger {
   const level = options.level ?? parseLevel(process.env.LOG_LEVEL);
   const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
   const write = (entryLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {

@@ -29,7 +29,9 @@ afterAll(async () => {
 
 async function connect(server: string, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(serverUrl(stack.baseUrl, server)), { requestInit: { headers } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(serverUrl(stack.baseUrl, server)), { requestInit: { headers } }),
+  );
   return client;
 }
 
@@ -45,7 +47,7 @@ async function connectStatus(server: string, headers: Record<string, string> = {
 }
 
 function textOf(result: unknown): string {
-  return ((result as { content: { type: string; text: string }[] }).content[0]).text;
+  return (result as { content: { type: string; text: string }[] }).content[0].text;
 }
 
 describe('npm start: every demo server through the official MCP client', () => {
@@ -152,7 +154,9 @@ describe('npm start: API Gateway behaviour', () => {
     const { apiKey } = await stack.keys.create({ server: 'demo-apikey' });
     for (const method of ['GET', 'DELETE']) {
       expect((await fetch(serverUrl(stack.baseUrl, 'demo-public'), { method })).status).toBe(405);
-      expect((await fetch(serverUrl(stack.baseUrl, 'demo-apikey'), { method, headers: { 'x-api-key': apiKey } })).status).toBe(405);
+      expect(
+        (await fetch(serverUrl(stack.baseUrl, 'demo-apikey'), { method, headers: { 'x-api-key': apiKey } })).status,
+      ).toBe(405);
     }
   });
 
@@ -167,7 +171,10 @@ describe('npm start: API Gateway behaviour', () => {
     const { apiKey } = await stack.keys.create({ server: 'demo-apikey' });
     const res = await post('/demo-passthrough/mcp', { 'x-api-key': apiKey, authorization: TOKEN });
     expect(res.status).toBe(403);
-    expect(JSON.parse(await res.text())).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/^Forbidden/) } });
+    expect(JSON.parse(await res.text())).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: expect.stringMatching(/^Forbidden/) },
+    });
   });
 
   it('rejects a body over 10 MB with 413 before any authorizer or handler runs', async () => {
@@ -215,7 +222,10 @@ describe('local gateway when the authorizer cannot be loaded', () => {
     const http = createServer(gateway.listener);
     const port = await listen(http, 0, 'PORT');
     try {
-      const keyed = await fetch(`http://127.0.0.1:${port}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'mcpg_' + 'A'.repeat(32) } });
+      const keyed = await fetch(`http://127.0.0.1:${port}/demo-apikey/mcp`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'mcpg_' + 'A'.repeat(32) },
+      });
       expect(keyed.status).toBe(500);
       expect(handlerCalls).toBe(0);
       const open = await fetch(`http://127.0.0.1:${port}/demo-public/mcp`, { method: 'POST' });
@@ -230,7 +240,10 @@ describe('local gateway when the authorizer cannot be loaded', () => {
 describe("local gateway with API Gateway's default responses", () => {
   const policyAuthorizer = (effect: 'Allow' | 'Deny') => async () => async (event: { methodArn: string }) => ({
     principalId: 'p',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [event.methodArn] }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [event.methodArn] }],
+    },
     context: { server: 'demo-apikey', keyId: 'key_0000000000000000', authMode: 'apiKey', n: 7, ok: true },
   });
 
@@ -262,7 +275,9 @@ describe("local gateway with API Gateway's default responses", () => {
     await withGateway(policyAuthorizer('Deny'), async (base) => {
       const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
       expect(res.status).toBe(403);
-      expect(await res.json()).toEqual({ Message: 'User is not authorized to access this resource with an explicit deny' });
+      expect(await res.json()).toEqual({
+        Message: 'User is not authorized to access this resource with an explicit deny',
+      });
     });
   });
 
@@ -270,7 +285,14 @@ describe("local gateway with API Gateway's default responses", () => {
     await withGateway(policyAuthorizer('Allow'), async (base, seen) => {
       const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
       expect(res.status).toBe(200);
-      expect(seen[0]).toEqual({ principalId: 'p', server: 'demo-apikey', keyId: 'key_0000000000000000', authMode: 'apiKey', n: '7', ok: 'true' });
+      expect(seen[0]).toEqual({
+        principalId: 'p',
+        server: 'demo-apikey',
+        keyId: 'key_0000000000000000',
+        authMode: 'apiKey',
+        n: '7',
+        ok: 'true',
+      });
     });
   });
 
@@ -278,26 +300,40 @@ describe("local gateway with API Gateway's default responses", () => {
     let calls = 0;
     const once = async () => async (event: { methodArn: string }) => {
       calls++;
-      return (await (await policyAuthorizer('Allow')())(event));
+      return await (
+        await policyAuthorizer('Allow')()
+      )(event);
     };
     await withGateway(once, async (base) => {
-      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } })).status).toBe(200);
+      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } })).status).toBe(
+        200,
+      );
       // Same identity, other route: the cached policy names only the first method ARN.
-      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'DELETE', headers: { 'x-api-key': 'k' } })).status).toBe(403);
+      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'DELETE', headers: { 'x-api-key': 'k' } })).status).toBe(
+        403,
+      );
       expect(calls).toBe(1);
     });
   });
 
   it('answers 401 {"message":"Unauthorized"} for a thrown Unauthorized and 500 for a malformed result', async () => {
-    await withGateway(async () => async () => {
-      throw new Error('Unauthorized');
-    }, async (base) => {
-      const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
-      expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ message: 'Unauthorized' });
-    });
-    await withGateway(async () => async () => ({ principalId: 'p' }), async (base) => {
-      expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } })).status).toBe(500);
-    });
+    await withGateway(
+      async () => async () => {
+        throw new Error('Unauthorized');
+      },
+      async (base) => {
+        const res = await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } });
+        expect(res.status).toBe(401);
+        expect(await res.json()).toEqual({ message: 'Unauthorized' });
+      },
+    );
+    await withGateway(
+      async () => async () => ({ principalId: 'p' }),
+      async (base) => {
+        expect((await fetch(`${base}/demo-apikey/mcp`, { method: 'POST', headers: { 'x-api-key': 'k' } })).status).toBe(
+          500,
+        );
+      },
+    );
   });
 });

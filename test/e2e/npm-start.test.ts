@@ -13,14 +13,24 @@ const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
  */
 describe('npm start in its own process', () => {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'mcp-gate-')), 'state.json');
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', DOWNSTREAM_PORT: '0', MCP_GATE_STATE_FILE: stateFile };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    DYNAMODB_PORT: '0',
+    DOWNSTREAM_PORT: '0',
+    MCP_GATE_STATE_FILE: stateFile,
+  };
   delete env.DYNAMODB_ENDPOINT;
   delete env.KEYS_TABLE_NAME;
   let child: ChildProcess;
   let banner = '';
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [TSX, 'bin/local.ts', '--in-memory'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [TSX, 'bin/local.ts', '--in-memory'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
         banner += chunk.toString();
@@ -36,7 +46,11 @@ describe('npm start in its own process', () => {
 
   it('prints every server with its URL and mode, the DynamoDB endpoint and the command to create a key', () => {
     const { baseUrl, dynamodbEndpoint } = JSON.parse(readFileSync(stateFile, 'utf8'));
-    for (const [server, mode] of [['demo-public', 'none'], ['demo-apikey', 'apiKey'], ['demo-passthrough', 'bearerPassthrough']]) {
+    for (const [server, mode] of [
+      ['demo-public', 'none'],
+      ['demo-apikey', 'apiKey'],
+      ['demo-passthrough', 'bearerPassthrough'],
+    ]) {
       expect(banner).toMatch(new RegExp(`${server}\\s+${mode}\\s+${baseUrl}/${server}/mcp`));
     }
     expect(banner).toContain(dynamodbEndpoint);
@@ -45,13 +59,21 @@ describe('npm start in its own process', () => {
 
   it('lets `npm run keys -- create` find it with no flags or env, and prints a local client config that works', async () => {
     const { baseUrl } = JSON.parse(readFileSync(stateFile, 'utf8'));
-    const { stdout } = await promisify(execFile)(process.execPath, [TSX, 'bin/keys.ts', 'create', '--server', 'demo-apikey', '--json'], { cwd: ROOT, env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [TSX, 'bin/keys.ts', 'create', '--server', 'demo-apikey', '--json'],
+      { cwd: ROOT, env },
+    );
     const key = JSON.parse(stdout);
     expect(key.clientConfig.mcpServers['demo-apikey'].url).toBe(`${baseUrl}/demo-apikey/mcp`);
 
     const res = await fetch(key.url, {
       method: 'POST',
-      headers: { 'x-api-key': key.apiKey, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        'x-api-key': key.apiKey,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(res.status).toBe(200);

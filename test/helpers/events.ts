@@ -28,7 +28,8 @@ export function authorizerEvent(
       if (['x-api-key', 'authorization'].includes(name.toLowerCase())) delete multi![name];
     }
     if (headers.apiKey !== undefined) bag['x-api-key'] = headers.apiKey;
-    if (headers.authorization !== undefined) bag[version === '1.0' ? 'Authorization' : 'authorization'] = headers.authorization;
+    if (headers.authorization !== undefined)
+      bag[version === '1.0' ? 'Authorization' : 'authorization'] = headers.authorization;
     if (multi) for (const [k, v] of Object.entries(bag)) if (v !== undefined) multi[k] = [v];
   };
   set(event.headers as Headers, event.multiValueHeaders as Record<string, string[]> | undefined);

@@ -12,6 +12,7 @@ export async function connectClient(url: string, headers: Record<string, string>
 /** The text of a tool result's single text block (fails the test on any other shape). */
 export function textOf(result: unknown): string {
   const { content } = result as CallToolResult;
-  if (content.length !== 1 || content[0].type !== 'text') throw new Error(`expected one text block, got ${JSON.stringify(content)}`);
+  if (content.length !== 1 || content[0].type !== 'text')
+    throw new Error(`expected one text block, got ${JSON.stringify(content)}`);
   return content[0].text;
 }

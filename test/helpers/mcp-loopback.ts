@@ -43,7 +43,8 @@ export async function startLoopbackGateway(
         .then((result) => {
           const headers: Record<string, string | string[]> = {};
           for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-          for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
+          for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+            headers[name] = values.map(String);
           res.writeHead(result.statusCode, headers);
           res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
         })

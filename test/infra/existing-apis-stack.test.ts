@@ -22,12 +22,20 @@ const guarded = servers.filter((server) => server.authMode !== 'none').length;
 
 describe('ExistingApisStack on a REST API imported by id', () => {
   it('adds /<server>/mcp under the given root resource, POST, GET and DELETE each', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { RestApiId: 'a1b2c3d4e5', ParentId: 'r00t1d2e3f', PathPart: 'demo-apikey' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', {
+      RestApiId: 'a1b2c3d4e5',
+      ParentId: 'r00t1d2e3f',
+      PathPart: 'demo-apikey',
+    });
     template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { RestApiId: 'a1b2c3d4e5' }, 3 * servers.length);
   });
 
   it('creates one REQUEST authorizer per guarded mode on that API, with the identity sources of the mode', () => {
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Authorizer', { RestApiId: 'a1b2c3d4e5', Type: 'REQUEST' }, guarded);
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGateway::Authorizer',
+      { RestApiId: 'a1b2c3d4e5', Type: 'REQUEST' },
+      guarded,
+    );
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       RestApiId: 'a1b2c3d4e5',
       IdentitySource: 'method.request.header.x-api-key,method.request.header.Authorization',
@@ -38,7 +46,11 @@ describe('ExistingApisStack on a REST API imported by id', () => {
       { RestApiId: 'a1b2c3d4e5', AuthorizationType: 'CUSTOM', AuthorizerId: Match.anyValue() },
       3 * guarded,
     );
-    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { RestApiId: 'a1b2c3d4e5', AuthorizationType: 'NONE' }, 3);
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGateway::Method',
+      { RestApiId: 'a1b2c3d4e5', AuthorizationType: 'NONE' },
+      3,
+    );
   });
 
   it("lets API Gateway invoke the authorizer from that API's authorizer ARNs", () => {

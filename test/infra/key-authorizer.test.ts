@@ -39,7 +39,10 @@ for (const [id, api, mode] of [
 ] as const) {
   new apigwv2.HttpRoute(stack, `Route${id}`, {
     httpApi: api,
-    routeKey: apigwv2.HttpRouteKey.with(mode === 'apiKey' ? '/demo-apikey/mcp' : '/demo-passthrough/mcp', apigwv2.HttpMethod.POST),
+    routeKey: apigwv2.HttpRouteKey.with(
+      mode === 'apiKey' ? '/demo-apikey/mcp' : '/demo-passthrough/mcp',
+      apigwv2.HttpMethod.POST,
+    ),
     integration: new HttpUrlIntegration(`Url${id}`, 'https://example.com'),
     authorizer: authorizer.forHttpApi(api, mode),
   });
@@ -82,8 +85,16 @@ describe('KeyAuthorizer function', () => {
       (policy) => policy.Properties.PolicyDocument.Statement,
     );
     expect(statements).toEqual([
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
-      { Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+      },
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      },
     ]);
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
@@ -98,7 +109,11 @@ describe('KeyAuthorizer function', () => {
   it.each([3601, 1.5])('refuses a cache TTL of %d seconds', (seconds) => {
     const bad = new Stack(appWithoutBundling(), 'Bad');
     expect(
-      () => new KeyAuthorizer(bad, 'Authorizer', { keysTable: new KeysTable(bad, 'Keys').table, cacheTtl: Duration.millis(seconds * 1000) }),
+      () =>
+        new KeyAuthorizer(bad, 'Authorizer', {
+          keysTable: new KeysTable(bad, 'Keys').table,
+          cacheTtl: Duration.millis(seconds * 1000),
+        }),
     ).toThrow(/cacheTtl/);
   });
 });
@@ -146,7 +161,10 @@ describe('KeyAuthorizer on a REST API', () => {
       Principal: 'apigateway.amazonaws.com',
       FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
       SourceArn: {
-        'Fn::Join': ['', Match.arrayWith([':imported123/authorizers/', { Ref: Match.stringLikeRegexp('RestApiKeyAuthorizer2') }])],
+        'Fn::Join': [
+          '',
+          Match.arrayWith([':imported123/authorizers/', { Ref: Match.stringLikeRegexp('RestApiKeyAuthorizer2') }]),
+        ],
       },
     });
   });

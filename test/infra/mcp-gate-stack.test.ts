@@ -22,8 +22,10 @@ const app = new App({
 const { main, existingApis } = buildMcpGateApp(app);
 const template = Template.fromStack(main);
 const assembly = app.synth();
-const resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }> =
-  template.toJSON().Resources;
+const resources: Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
+> = template.toJSON().Resources;
 const outputs: Record<string, { Value: unknown }> = template.toJSON().Outputs;
 
 /** An output's value with CloudFormation references replaced by `<ref>`, so its JSON can be read. */
@@ -49,7 +51,9 @@ describe('McpGate stack', () => {
   });
 
   it('gives the functions readable logical ids for sam local env.json files', () => {
-    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+    const functions = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .map(([id]) => id);
     expect(functions.sort()).toEqual(
       ['AuthorizerFunction', 'McpDemoApikeyFunction', 'McpDemoPassthroughFunction', 'McpDemoPublicFunction'].sort(),
     );
@@ -68,7 +72,9 @@ describe('McpGate stack', () => {
     expect(resources.McpDemoPassthroughFunction.Properties.Environment).toEqual({
       Variables: { MCP_SERVER_NAME: 'demo-passthrough', DOWNSTREAM_URL: 'https://downstream.example.com' },
     });
-    expect(resources.McpDemoApikeyFunction.Properties.Environment).toEqual({ Variables: { MCP_SERVER_NAME: 'demo-apikey' } });
+    expect(resources.McpDemoApikeyFunction.Properties.Environment).toEqual({
+      Variables: { MCP_SERVER_NAME: 'demo-apikey' },
+    });
   });
 
   it.each(Object.entries(GATEWAY_RESPONSES))('answers %s with its JSON body and status', (type, response) => {
@@ -84,7 +90,10 @@ describe('McpGate stack', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
-      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] }, Format: Match.anyValue() },
+      AccessLogSetting: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] },
+        Format: Match.anyValue(),
+      },
       MethodSettings: [
         Match.objectLike({
           HttpMethod: '*',
@@ -98,7 +107,9 @@ describe('McpGate stack', () => {
     });
     const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
     const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
-    expect(format).toEqual(expect.objectContaining({ requestId: '$context.requestId', keyId: '$context.authorizer.keyId' }));
+    expect(format).toEqual(
+      expect.objectContaining({ requestId: '$context.requestId', keyId: '$context.authorizer.keyId' }),
+    );
     expect(JSON.stringify(format).toLowerCase()).not.toMatch(/x-api-key|authorization/);
   });
 
@@ -107,7 +118,9 @@ describe('McpGate stack', () => {
     expect(flatten(outputs.ApiUrl.Value)).toBe('https://<ref>.execute-api.<ref>.<ref>/<ref>/');
     for (const server of servers) {
       const name = server.name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
-      expect(flatten(outputs[`${name}Url`].Value)).toBe(`https://<ref>.execute-api.<ref>.<ref>/<ref>/${server.name}/mcp`);
+      expect(flatten(outputs[`${name}Url`].Value)).toBe(
+        `https://<ref>.execute-api.<ref>.<ref>/<ref>/${server.name}/mcp`,
+      );
     }
   });
 
@@ -117,12 +130,17 @@ describe('McpGate stack', () => {
     [
       'DemoPassthrough',
       'demo-passthrough',
-      { 'x-api-key': '<create one: npm run keys -- create --server demo-passthrough>', Authorization: 'Bearer <your token>' },
+      {
+        'x-api-key': '<create one: npm run keys -- create --server demo-passthrough>',
+        Authorization: 'Bearer <your token>',
+      },
     ],
   ])('outputs ready-to-paste mcpServers JSON for %s, with the headers its mode needs', (output, name, headers) => {
     const config = JSON.parse(flatten(outputs[`${output}McpServers`].Value));
     expect(config).toEqual({
-      mcpServers: { [name]: { url: `https://<ref>.execute-api.<ref>.<ref>/<ref>/${name}/mcp`, ...(headers ? { headers } : {}) } },
+      mcpServers: {
+        [name]: { url: `https://<ref>.execute-api.<ref>.<ref>/<ref>/${name}/mcp`, ...(headers ? { headers } : {}) },
+      },
     });
   });
 
@@ -155,8 +173,9 @@ describe('McpGate stack', () => {
   });
 
   it('declares the variables a sam local env.json may set only when synthesized for sam local', () => {
-    const local = Template.fromStack(buildMcpGateApp(appWithoutBundling({ [CONTEXT_KEYS.samLocal]: 'true' })).main).toJSON()
-      .Resources as typeof resources;
+    const local = Template.fromStack(
+      buildMcpGateApp(appWithoutBundling({ [CONTEXT_KEYS.samLocal]: 'true' })).main,
+    ).toJSON().Resources as typeof resources;
     expect(local.AuthorizerFunction.Properties.Environment).toEqual({
       Variables: expect.objectContaining({ DYNAMODB_ENDPOINT: '' }),
     });
@@ -168,7 +187,10 @@ describe('McpGate stack', () => {
   it('redeploys the stage when the authorizer cache TTL changes', () => {
     const deploymentIdWith = (ttl: number) => {
       const other = appWithoutBundling({ [CONTEXT_KEYS.authCacheTtlSeconds]: ttl });
-      const resourcesOf = Template.fromStack(buildMcpGateApp(other).main).toJSON().Resources as Record<string, { Type: string }>;
+      const resourcesOf = Template.fromStack(buildMcpGateApp(other).main).toJSON().Resources as Record<
+        string,
+        { Type: string }
+      >;
       return Object.keys(resourcesOf).find((id) => resourcesOf[id].Type === 'AWS::ApiGateway::Deployment');
     };
     expect(deploymentIdWith(30)).not.toEqual(deploymentIdWith(60));

@@ -42,14 +42,14 @@ for (const http of [httpA, httpB]) {
   apiKeyServer.addToHttpApi(http);
 }
 const template = Template.fromStack(stack);
-const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+const id = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as never);
 
 function methodsOf(path: string): Record<string, { Properties: Record<string, unknown> }> {
   const resourceId = id(api.root.resourceForPath(path) as apigw.Resource);
-  return template.findResources('AWS::ApiGateway::Method', { Properties: { ResourceId: { Ref: resourceId } } }) as Record<
-    string,
-    { Properties: Record<string, unknown> }
-  >;
+  return template.findResources('AWS::ApiGateway::Method', {
+    Properties: { ResourceId: { Ref: resourceId } },
+  }) as Record<string, { Properties: Record<string, unknown> }>;
 }
 
 describe('McpServer on a REST API', () => {
@@ -80,7 +80,9 @@ describe('McpServer on a REST API', () => {
   ])('%s: the key authorizer of its mode (%s)', (path, authorizerId) => {
     for (const method of Object.values(methodsOf(path))) {
       expect(method.Properties.AuthorizationType).toBe('CUSTOM');
-      expect(method.Properties.AuthorizerId).toEqual({ Ref: expect.stringMatching(new RegExp(`^Authorizer${authorizerId}[0-9A-F]{8}$`)) });
+      expect(method.Properties.AuthorizerId).toEqual({
+        Ref: expect.stringMatching(new RegExp(`^Authorizer${authorizerId}[0-9A-F]{8}$`)),
+      });
     }
   });
 
@@ -118,7 +120,9 @@ describe('McpServer function', () => {
 
   it("gets the server's configured variables that have a value, and nothing else", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { MCP_SERVER_NAME: 'demo-passthrough', DOWNSTREAM_URL: 'https://downstream.example.com' } },
+      Environment: {
+        Variables: { MCP_SERVER_NAME: 'demo-passthrough', DOWNSTREAM_URL: 'https://downstream.example.com' },
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { MCP_SERVER_NAME: 'unconfigured' } },
@@ -129,7 +133,9 @@ describe('McpServer function', () => {
     const withDynamo = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('dynamodb:'),
     );
-    expect(withDynamo.map((policy) => policy.Properties.Roles)).toEqual([[{ Ref: stack.getLogicalId(authorizer.handler.role!.node.defaultChild as never) }]]);
+    expect(withDynamo.map((policy) => policy.Properties.Roles)).toEqual([
+      [{ Ref: stack.getLogicalId(authorizer.handler.role!.node.defaultChild as never) }],
+    ]);
     for (const mcp of [publicServer, apiKeyServer, passthrough]) {
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: stack.getLogicalId(mcp.handler.role!.node.defaultChild as never) }],

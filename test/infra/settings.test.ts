@@ -41,13 +41,18 @@ describe('serverEnvironmentFromContext', () => {
 
   it('takes the map when there is no -c value, and omits unset variables', () => {
     expect(
-      serverEnvironmentFromContext(nodeWith({ [CONTEXT_KEYS.serverEnv]: { DOWNSTREAM_URL: 'https://map.example.com' } }), servers),
+      serverEnvironmentFromContext(
+        nodeWith({ [CONTEXT_KEYS.serverEnv]: { DOWNSTREAM_URL: 'https://map.example.com' } }),
+        servers,
+      ),
     ).toEqual({ DOWNSTREAM_URL: 'https://map.example.com' });
     expect(serverEnvironmentFromContext(nodeWith({}), servers)).toEqual({});
   });
 
   it('rejects a map that is not an object', () => {
-    expect(() => serverEnvironmentFromContext(nodeWith({ [CONTEXT_KEYS.serverEnv]: 'x' }), servers)).toThrow(ConfigError);
+    expect(() => serverEnvironmentFromContext(nodeWith({ [CONTEXT_KEYS.serverEnv]: 'x' }), servers)).toThrow(
+      ConfigError,
+    );
   });
 });
 
@@ -86,7 +91,10 @@ describe('existingApisFromContext', () => {
           [CONTEXT_KEYS.existingHttpApiId]: 'http12',
         }),
       ),
-    ).toEqual({ restApi: { restApiId: 'abc123', rootResourceId: 'root12', stageName: undefined }, httpApiId: 'http12' });
+    ).toEqual({
+      restApi: { restApiId: 'abc123', rootResourceId: 'root12', stageName: undefined },
+      httpApiId: 'http12',
+    });
   });
 });
 

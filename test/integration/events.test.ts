@@ -5,7 +5,8 @@ import { handler as authorizerHandler } from '../../lambdas/authorizer/handler';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { handler as mcpHandler } from '../../lambdas/mcp/handler';
 import { evaluatePolicy } from '../../local/iam';
-import { pointHandlersAt, startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
+import { pointHandlersAt } from '../helpers/handlers';
 import { loadEvent } from '../helpers/events';
 
 /**
@@ -34,17 +35,28 @@ describe('events/ fixtures', () => {
 
   it('cover the authorizer in both payload versions for every mode, and the MCP handler', () => {
     for (const version of ['v1', 'v2']) {
-      for (const mode of ['public', 'apikey', 'passthrough']) expect(fixtures).toContain(`authorizer-${version}-${mode}.json`);
+      for (const mode of ['public', 'apikey', 'passthrough'])
+        expect(fixtures).toContain(`authorizer-${version}-${mode}.json`);
     }
-    for (const name of ['mcp-initialize.json', 'mcp-tools-list.json', 'mcp-tools-call.json', 'mcp-http-api-tools-call.json']) {
+    for (const name of [
+      'mcp-initialize.json',
+      'mcp-tools-list.json',
+      'mcp-tools-call.json',
+      'mcp-http-api-tools-call.json',
+    ]) {
       expect(fixtures).toContain(name);
     }
   });
 
   describe.each(fixtures.filter((f) => f.startsWith('authorizer-')))('%s', (name) => {
     const event = () => loadEvent<Record<string, unknown> & { headers: Record<string, string> }>(name);
-    const keyHeader = (headers: Record<string, string>) => Object.keys(headers).find((h) => h.toLowerCase() === 'x-api-key');
-    const server = name.includes('public') ? 'demo-public' : name.includes('apikey') ? 'demo-apikey' : 'demo-passthrough';
+    const keyHeader = (headers: Record<string, string>) =>
+      Object.keys(headers).find((h) => h.toLowerCase() === 'x-api-key');
+    const server = name.includes('public')
+      ? 'demo-public'
+      : name.includes('apikey')
+        ? 'demo-apikey'
+        : 'demo-passthrough';
 
     it('is refused as it stands (its x-api-key is a placeholder, or there is none)', async () => {
       await expect(authorizerHandler(event() as never)).rejects.toThrow(/^Unauthorized$/);

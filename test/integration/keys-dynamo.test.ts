@@ -8,7 +8,8 @@ import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { runKeysCli } from '../../cli/keys';
 import { evaluatePolicy } from '../../local/iam';
-import { pointHandlersAt, startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
+import { pointHandlersAt } from '../helpers/handlers';
 import { arnFor, authorizerEvent } from '../helpers/events';
 
 const TOKEN = 'Bearer downstream-token-integration';
@@ -99,19 +100,29 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
 
     expect(issued.record).toMatchObject({ server: 'demo-apikey', label: 'ci', rotatedFrom: old.record.keyId });
     expect(after.expiresAt).toBe(Math.floor(clock.now / 1000) + 3600);
-    await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: issued.apiKey }))).resolves.toHaveProperty('principalId');
-    await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: old.apiKey }))).resolves.toHaveProperty('principalId');
+    await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: issued.apiKey }))).resolves.toHaveProperty(
+      'principalId',
+    );
+    await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: old.apiKey }))).resolves.toHaveProperty(
+      'principalId',
+    );
 
     const immediate = await timed.rotate(issued.record.keyId, 0);
     expect(immediate.old.status).toBe('revoked');
-    await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: issued.apiKey }))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: issued.apiKey }))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
   });
 
   it('throws nothing but Unauthorized for any header set, and allows only valid keys of the route', async () => {
     const valid = (await service.create({ server: 'demo-apikey' })).apiKey;
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.constantFrom('x-api-key', 'X-Api-Key', 'authorization', 'accept'), fc.oneof(fc.string(), fc.constant(valid)), { maxKeys: 4 }),
+        fc.dictionary(
+          fc.constantFrom('x-api-key', 'X-Api-Key', 'authorization', 'accept'),
+          fc.oneof(fc.string(), fc.constant(valid)),
+          { maxKeys: 4 },
+        ),
         fc.constantFrom('1.0', '2.0'),
         async (headers, version) => {
           const event = authorizerEvent(version as '1.0', 'apikey', {});
@@ -119,7 +130,11 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
           delete event.multiValueHeaders;
           try {
             const result = await authorize(event);
-            expect(Object.entries(headers).find(([n]) => n.toLowerCase() === 'x-api-key')?.[1].trim()).toBe(valid);
+            expect(
+              Object.entries(headers)
+                .find(([n]) => n.toLowerCase() === 'x-api-key')?.[1]
+                .trim(),
+            ).toBe(valid);
             expect(result.context?.server).toBe('demo-apikey');
           } catch (error) {
             expect((error as Error).message).toBe('Unauthorized');
@@ -142,12 +157,25 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
     const io = () => {
       const out: string[] = [];
       const err: string[] = [];
-      return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env: { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName } } };
+      return {
+        out,
+        err,
+        io: {
+          out: (t: string) => out.push(t),
+          err: (t: string) => err.push(t),
+          env: { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
+        },
+      };
     };
 
     it('creates a key and prints it once with a ready-to-paste client config', async () => {
       const run = io();
-      expect(await runKeysCli(['create', '--server', 'demo-passthrough', '--label', 'cli', '--url', 'http://127.0.0.1:3000'], run.io)).toBe(0);
+      expect(
+        await runKeysCli(
+          ['create', '--server', 'demo-passthrough', '--label', 'cli', '--url', 'http://127.0.0.1:3000'],
+          run.io,
+        ),
+      ).toBe(0);
       const text = run.out.join('\n');
       const apiKey = /mcpg_[A-Za-z0-9_-]{32}/.exec(text)![0];
       const config = JSON.parse(text.slice(text.indexOf('{')));
@@ -159,15 +187,23 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
           },
         },
       });
-      await expect(authorize(authorizerEvent('1.0', 'passthrough', { apiKey, authorization: TOKEN }))).resolves.toHaveProperty('principalId');
+      await expect(
+        authorize(authorizerEvent('1.0', 'passthrough', { apiKey, authorization: TOKEN })),
+      ).resolves.toHaveProperty('principalId');
     });
 
     it('with --json prints exactly one JSON object; list never shows a secret; revoke denies', async () => {
       const created = io();
-      expect(await runKeysCli(['create', '--server', 'demo-apikey', '--expires-in', '30d', '--json'], created.io)).toBe(0);
+      expect(await runKeysCli(['create', '--server', 'demo-apikey', '--expires-in', '30d', '--json'], created.io)).toBe(
+        0,
+      );
       expect(created.out).toHaveLength(1);
       const key = JSON.parse(created.out[0]);
-      expect(key).toMatchObject({ server: 'demo-apikey', keyId: expect.stringMatching(/^key_/), apiKey: expect.stringMatching(/^mcpg_/) });
+      expect(key).toMatchObject({
+        server: 'demo-apikey',
+        keyId: expect.stringMatching(/^key_/),
+        apiKey: expect.stringMatching(/^mcpg_/),
+      });
       expect(key.clientConfig.mcpServers['demo-apikey'].headers).toEqual({ 'x-api-key': key.apiKey });
 
       const listed = io();
@@ -183,11 +219,16 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
       expect(human.out.join('\n')).toMatch(new RegExp(`${key.keyId}\\s+demo-apikey\\s+active`));
 
       expect(await runKeysCli(['revoke', key.keyId], io().io)).toBe(0);
-      await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).rejects.toThrow(/^Unauthorized$/);
+      await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).rejects.toThrow(
+        /^Unauthorized$/,
+      );
     });
 
     it.each([
-      [['create', '--server', 'nope'], /unknown server "nope"; known servers: demo-public, demo-apikey, demo-passthrough/],
+      [
+        ['create', '--server', 'nope'],
+        /unknown server "nope"; known servers: demo-public, demo-apikey, demo-passthrough/,
+      ],
       [['create', '--server', 'demo-public'], /is public/],
       [['create'], /needs --server/],
       [['create', '--server', 'demo-apikey', '--expires-in', 'soon'], /not a duration/],
@@ -206,17 +247,41 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
     it('runs as `npm run keys` does, in its own process', async () => {
       const { stdout: out } = await promisify(execFile)(
         process.execPath,
-        [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/keys.ts', 'create', '--server', 'demo-apikey', '--json'],
-        { cwd: join(__dirname, '..', '..'), env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName } },
+        [
+          join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+          'bin/keys.ts',
+          'create',
+          '--server',
+          'demo-apikey',
+          '--json',
+        ],
+        {
+          cwd: join(__dirname, '..', '..'),
+          env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
+        },
       );
       const key = JSON.parse(out);
-      await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).resolves.toHaveProperty('principalId');
+      await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).resolves.toHaveProperty(
+        'principalId',
+      );
 
-      const failed = promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/keys.ts', 'revoke', 'key_ffffffffffffffff'], {
-        cwd: join(__dirname, '..', '..'),
-        env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
+      const failed = promisify(execFile)(
+        process.execPath,
+        [
+          join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+          'bin/keys.ts',
+          'revoke',
+          'key_ffffffffffffffff',
+        ],
+        {
+          cwd: join(__dirname, '..', '..'),
+          env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
+        },
+      );
+      await expect(failed).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/no key with id key_ffffffffffffffff/),
       });
-      await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no key with id key_ffffffffffffffff/) });
     });
   });
 
@@ -224,7 +289,10 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
     const event = authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'D'.repeat(32) });
     await dynamo.stop();
     try {
-      const error = await authorize(event).then(() => undefined, (e: Error) => e);
+      const error = await authorize(event).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error).toBeDefined();
       expect(error!.message).not.toBe('Unauthorized');
       expect(error!.name).toBe('KeyStoreUnavailableError');

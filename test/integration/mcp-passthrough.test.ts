@@ -79,7 +79,11 @@ beforeAll(async () => {
   downstream = await startDownstream();
   const servers = [
     ...demoServers,
-    ...resolveServers([testServer('t-passthrough', 'bearerPassthrough'), testServer('t-apikey', 'apiKey'), testServer('t-public', 'none')]),
+    ...resolveServers([
+      testServer('t-passthrough', 'bearerPassthrough'),
+      testServer('t-apikey', 'apiKey'),
+      testServer('t-public', 'none'),
+    ]),
   ];
   const modes = new Map(servers.map((server) => [server.name, server.authMode]));
   const authorizer = (_req: unknown, path: string): Record<string, string> | undefined => {
@@ -88,7 +92,9 @@ beforeAll(async () => {
     return authMode && authMode !== 'none' ? { server, keyId: 'key_0000000000000042', authMode } : undefined;
   };
   const logger = createLogger('mcp', { level: 'debug', sink: (line) => logLines.push(line) });
-  gateway = await startLoopbackGateway(createHandler({ servers, env: { DOWNSTREAM_URL: downstream.url }, logger }), { authorizer });
+  gateway = await startLoopbackGateway(createHandler({ servers, env: { DOWNSTREAM_URL: downstream.url }, logger }), {
+    authorizer,
+  });
   unconfiguredGateway = await startLoopbackGateway(createHandler({ env: {}, logger }), { authorizer });
 });
 
@@ -112,7 +118,13 @@ describe('demo-passthrough call_downstream', () => {
     const result = await call('demo-passthrough', 'call_downstream');
 
     expect(result.isError).toBeFalsy();
-    expect(JSON.parse(textOf(result))).toEqual({ method: 'GET', path: '/', query: {}, authorization: TOKEN, body: null });
+    expect(JSON.parse(textOf(result))).toEqual({
+      method: 'GET',
+      path: '/',
+      query: {},
+      authorization: TOKEN,
+      body: null,
+    });
     expect(downstream.received).toHaveLength(1);
     expect(downstream.received[0].headers['x-api-key']).toBeUndefined();
   });
@@ -139,20 +151,28 @@ describe('Authorization forwarding rules', () => {
     const result = await call(server, tool, tool === 'get_item' ? { id: '1' } : {});
 
     expect(result.isError).toBeFalsy();
-    expect(downstream.received.map((request) => request.headers.authorization)).toEqual([forwarded ? TOKEN : undefined]);
+    expect(downstream.received.map((request) => request.headers.authorization)).toEqual([
+      forwarded ? TOKEN : undefined,
+    ]);
   });
 
-  it.each([301, 302, 303, 307, 308])('drops it after a cross-origin %i redirect, and keeps it on a same-origin one', async (status) => {
-    const cross = await call('t-passthrough', 'follow_redirect', { to: `${downstream.otherOriginUrl}/after`, status });
-    const crossHops = downstream.received.splice(0);
-    const same = await call('t-passthrough', 'follow_redirect', { to: `${downstream.url}/after`, status });
-    const sameHops = downstream.received.splice(0);
+  it.each([301, 302, 303, 307, 308])(
+    'drops it after a cross-origin %i redirect, and keeps it on a same-origin one',
+    async (status) => {
+      const cross = await call('t-passthrough', 'follow_redirect', {
+        to: `${downstream.otherOriginUrl}/after`,
+        status,
+      });
+      const crossHops = downstream.received.splice(0);
+      const same = await call('t-passthrough', 'follow_redirect', { to: `${downstream.url}/after`, status });
+      const sameHops = downstream.received.splice(0);
 
-    expect(JSON.parse(textOf(cross))).toMatchObject({ path: '/after', authorization: null });
-    expect(crossHops.map((hop) => hop.headers.authorization)).toEqual([TOKEN, undefined]);
-    expect(JSON.parse(textOf(same))).toMatchObject({ path: '/after', authorization: TOKEN });
-    expect(sameHops.map((hop) => hop.headers.authorization)).toEqual([TOKEN, TOKEN]);
-  });
+      expect(JSON.parse(textOf(cross))).toMatchObject({ path: '/after', authorization: null });
+      expect(crossHops.map((hop) => hop.headers.authorization)).toEqual([TOKEN, undefined]);
+      expect(JSON.parse(textOf(same))).toMatchObject({ path: '/after', authorization: TOKEN });
+      expect(sameHops.map((hop) => hop.headers.authorization)).toEqual([TOKEN, TOKEN]);
+    },
+  );
 
   it('never writes the Authorization value to the logs', async () => {
     await call('t-passthrough', 'get_item', { id: 'logged?' });

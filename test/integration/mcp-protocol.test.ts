@@ -7,7 +7,10 @@ import { connectClient, textOf } from '../helpers/mcp-client';
 import { JSON_HEADERS, rpc } from '../helpers/mcp-events';
 import { startLoopbackGateway, type LoopbackGateway } from '../helpers/mcp-loopback';
 
-const KEY_IDS: Record<string, string> = { 'demo-apikey': 'key_00000000000000a1', 'demo-passthrough': 'key_00000000000000b2' };
+const KEY_IDS: Record<string, string> = {
+  'demo-apikey': 'key_00000000000000a1',
+  'demo-passthrough': 'key_00000000000000b2',
+};
 const AUTH_MODES: Record<string, string> = { 'demo-apikey': 'apiKey', 'demo-passthrough': 'bearerPassthrough' };
 
 let gateway: LoopbackGateway;
@@ -87,14 +90,17 @@ describe.each([
   it.each([
     { headers: {} as Record<string, string>, authorizationReceived: false },
     { headers: { authorization: 'Bearer caller-token' }, authorizationReceived: true },
-  ])('whoami reports the caller (authorization header: $authorizationReceived)', async ({ headers, authorizationReceived }) => {
-    const mcp = await client(server, headers);
+  ])(
+    'whoami reports the caller (authorization header: $authorizationReceived)',
+    async ({ headers, authorizationReceived }) => {
+      const mcp = await client(server, headers);
 
-    const result = await mcp.callTool({ name: 'whoami', arguments: {} });
+      const result = await mcp.callTool({ name: 'whoami', arguments: {} });
 
-    expect(JSON.parse(textOf(result))).toEqual({ server, authMode, keyId, authorizationReceived });
-    expect(textOf(result)).not.toContain('caller-token');
-  });
+      expect(JSON.parse(textOf(result))).toEqual({ server, authMode, keyId, authorizationReceived });
+      expect(textOf(result)).not.toContain('caller-token');
+    },
+  );
 });
 
 describe('protocol operations and errors through the SDK client', () => {

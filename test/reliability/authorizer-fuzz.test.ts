@@ -7,7 +7,7 @@ import { digestApiKey, generateApiKey, generateKeyId, keyHint } from '../../lamb
 import { KeyService } from '../../lambdas/keys/key-service';
 import { createLogger } from '../../lambdas/shared/logger';
 import { evaluatePolicy } from '../../local/iam';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { authorizerEvents, checkPolicy, type FuzzKey } from './helpers/authorizer-fuzz';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { recordFigures, tally } from './helpers/results';
@@ -51,10 +51,20 @@ beforeAll(async () => {
     keys.push({ apiKey: expired.apiKey, keyId: expired.record.keyId, server, state: 'expired' });
   }
   // Records no KeyService would write: a server that is not configured, and a public one.
-  for (const [server, state] of [['ghost-server', 'server-not-configured'], ['demo-public', 'public-server']] as const) {
+  for (const [server, state] of [
+    ['ghost-server', 'server-not-configured'],
+    ['demo-public', 'public-server'],
+  ] as const) {
     const apiKey = generateApiKey();
     const keyId = generateKeyId();
-    await dynamo.store.create({ digest: digestApiKey(apiKey), keyId, server, hint: keyHint(apiKey), status: 'active', createdAt: new Date().toISOString() });
+    await dynamo.store.create({
+      digest: digestApiKey(apiKey),
+      keyId,
+      server,
+      hint: keyHint(apiKey),
+      status: 'active',
+      createdAt: new Date().toISOString(),
+    });
     keys.push({ apiKey, keyId, server, state });
   }
   for (const key of keys) {
@@ -153,6 +163,7 @@ describe('authorizer fuzzing', () => {
 /** Decisions by reason, from the authorizer's log lines. */
 function reasonsOf(lines: Record<string, unknown>[]): Record<string, number> {
   const reasons: Record<string, number> = {};
-  for (const line of lines) if (line.message === 'authorization decided') tally(reasons, `${String(line.decision)}:${String(line.reason)}`);
+  for (const line of lines)
+    if (line.message === 'authorization decided') tally(reasons, `${String(line.decision)}:${String(line.reason)}`);
   return reasons;
 }

@@ -5,7 +5,7 @@ import { createHandler } from '../../lambdas/mcp/handler';
 import { createLogger } from '../../lambdas/shared/logger';
 import type { LocalStack } from '../../local/stack';
 import { startTestStack } from '../helpers/local-stack';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { startCustomGateway, type CustomGateway } from './helpers/gateway';
 import { createHttpClient, type HttpClient } from './helpers/http';
@@ -80,7 +80,11 @@ describe('the key store stops during load', () => {
     }
     let id = 0;
     for (const credential of cached) {
-      const res = await http.send({ path: `/${credential.server}/mcp`, headers: { accept: MCP_ACCEPT, 'content-type': 'application/json', ...credential.headers }, body: ping(++id) });
+      const res = await http.send({
+        path: `/${credential.server}/mcp`,
+        headers: { accept: MCP_ACCEPT, 'content-type': 'application/json', ...credential.headers },
+        body: ping(++id),
+      });
       expect(res.status).toBe(200);
     }
 
@@ -98,12 +102,16 @@ describe('the key store stops during load', () => {
       const roll = Math.random();
       const random = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
       const server = random(['demo-apikey', 'demo-passthrough'] as const);
-      const withAuth = (apiKey: string) => ({ 'x-api-key': apiKey, ...(server === 'demo-passthrough' ? { authorization: 'Bearer unknown-key-probe' } : {}) });
+      const withAuth = (apiKey: string) => ({
+        'x-api-key': apiKey,
+        ...(server === 'demo-passthrough' ? { authorization: 'Bearer unknown-key-probe' } : {}),
+      });
       if (roll < 0.3) return ['cached', random(cached)];
       // Fresh keys stay unused until the store is down: then none of them can be in any cache.
       if (roll < 0.6 && phase !== 'before') return ['fresh', random(fresh)];
       if (roll < 0.75 && recreated.length > 0) return ['recreated', random(recreated)];
-      if (roll < 0.9) return ['unknown', { server, headers: withAuth('mcpg_' + randomBytes(24).toString('base64url')) }];
+      if (roll < 0.9)
+        return ['unknown', { server, headers: withAuth('mcpg_' + randomBytes(24).toString('base64url')) }];
       return ['malformed', { server, headers: withAuth('not-a-key') }];
     };
     const expected = (cls: Class, current: string): readonly number[] => {
@@ -126,8 +134,12 @@ describe('the key store stops during load', () => {
         tally(counts, `${current}:${cls}:${res.status}`);
         (ms[current] ??= []).push(res.ms);
         if (res.status === 500) failureAnswers.add(`${String(res.headers['x-amzn-errortype'])} ${res.body}`);
-        if (cls === 'unknown' && phase === 'after' && res.status !== 500) firstUnknownAnswerAfterRestart ??= Date.now() - restartCalledAt;
-        if (!expected(cls, current).includes(res.status) && !(current !== phase && expected(cls, phase).includes(res.status))) {
+        if (cls === 'unknown' && phase === 'after' && res.status !== 500)
+          firstUnknownAnswerAfterRestart ??= Date.now() - restartCalledAt;
+        if (
+          !expected(cls, current).includes(res.status) &&
+          !(current !== phase && expected(cls, phase).includes(res.status))
+        ) {
           wrong.push(`${current}→${phase} ${cls} ${credential.server}: ${res.status}`);
         }
       }
@@ -149,13 +161,16 @@ describe('the key store stops during load', () => {
     const restartMs = Date.now() - restartCalledAt;
     const outageMs = restartCalledAt - outageStarted;
     phase = 'after';
-    for (const server of ['demo-apikey', 'demo-passthrough'] as const) for (let i = 0; i < 3; i++) recreated.push(await issue(server));
+    for (const server of ['demo-apikey', 'demo-passthrough'] as const)
+      for (let i = 0; i < 3; i++) recreated.push(await issue(server));
     await sleep(2000);
     stop = true;
     await Promise.all(workers);
 
     const storeErrors = outageLines.filter((line) => line.reason === 'key-store-unavailable');
-    const deniedDuringOutage = settled.filter((line) => line.decision === 'unauthorized' && line.reason !== 'malformed-key');
+    const deniedDuringOutage = settled.filter(
+      (line) => line.decision === 'unauthorized' && line.reason !== 'malformed-key',
+    );
     const allowedUncached = Object.entries(counts)
       .filter(([key]) => /:(fresh|unknown|malformed):200$/.test(key) || /^(outage|restarting):recreated:200$/.test(key))
       .reduce((sum, [, n]) => sum + n, 0);
@@ -170,7 +185,9 @@ describe('the key store stops during load', () => {
       wrong: wrong.length,
       failureAnswers: [...failureAnswers],
       storeErrorLogLines: storeErrors.length,
-      storeErrorExample: storeErrors[0] ? { errorName: storeErrors[0].errorName, errorMessage: storeErrors[0].errorMessage } : null,
+      storeErrorExample: storeErrors[0]
+        ? { errorName: storeErrors[0].errorName, errorMessage: storeErrors[0].errorMessage }
+        : null,
       unauthorizedLoggedDuringOutage: deniedDuringOutage.length,
       latencyMs: Object.fromEntries(Object.entries(ms).map(([name, values]) => [name, percentiles(values)])),
     };
@@ -213,9 +230,30 @@ describe('downstream faults through the gateway, the authorizer and the MCP hand
         authMode: 'bearerPassthrough',
         passthroughOrigins: [allowed.url],
         tools: [
-          { kind: 'http', name: 'slow', description: 'waits', baseUrl: allowed.url, path: '/slow?ms={ms}', parameters: { ms: { type: 'number' } }, timeoutMs: TOOL_TIMEOUT_MS },
-          { kind: 'http', name: 'stall', description: 'half a body', baseUrl: allowed.url, path: '/stall', timeoutMs: TOOL_TIMEOUT_MS },
-          { kind: 'http', name: 'refused', description: 'nobody listens', baseUrl: `http://127.0.0.1:${closedPort}`, timeoutMs: TOOL_TIMEOUT_MS },
+          {
+            kind: 'http',
+            name: 'slow',
+            description: 'waits',
+            baseUrl: allowed.url,
+            path: '/slow?ms={ms}',
+            parameters: { ms: { type: 'number' } },
+            timeoutMs: TOOL_TIMEOUT_MS,
+          },
+          {
+            kind: 'http',
+            name: 'stall',
+            description: 'half a body',
+            baseUrl: allowed.url,
+            path: '/stall',
+            timeoutMs: TOOL_TIMEOUT_MS,
+          },
+          {
+            kind: 'http',
+            name: 'refused',
+            description: 'nobody listens',
+            baseUrl: `http://127.0.0.1:${closedPort}`,
+            timeoutMs: TOOL_TIMEOUT_MS,
+          },
           {
             kind: 'http',
             name: 'follow',
@@ -277,7 +315,12 @@ describe('downstream faults through the gateway, the authorizer and the MCP hand
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
     });
     const parsed = JSON.parse(res.body) as { result?: { isError?: boolean; content: { text: string }[] } };
-    return { status: res.status, ms: res.ms, isError: parsed.result?.isError === true, text: parsed.result?.content[0]?.text ?? res.body };
+    return {
+      status: res.status,
+      ms: res.ms,
+      isError: parsed.result?.isError === true,
+      text: parsed.result?.content[0]?.text ?? res.body,
+    };
   }
 
   it(`a slow or stalled downstream becomes a clean tool error at the tool's timeout (${TOOL_TIMEOUT_MS} ms)`, async () => {
@@ -288,7 +331,12 @@ describe('downstream faults through the gateway, the authorizer and the MCP hand
 
     figures.slowDownstream = {
       toolTimeoutMs: TOOL_TIMEOUT_MS,
-      slow: { calls: slow.length, statuses: [...new Set(slow.map((r) => r.status))], latencyMs: percentiles(slow.map((r) => r.ms)), text: slow[0].text },
+      slow: {
+        calls: slow.length,
+        statuses: [...new Set(slow.map((r) => r.status))],
+        latencyMs: percentiles(slow.map((r) => r.ms)),
+        text: slow[0].text,
+      },
       stalledBody: { calls: stalled.length, latencyMs: percentiles(stalled.map((r) => r.ms)), text: stalled[0].text },
       refused: { status: refused.status, ms: Math.round(refused.ms), text: refused.text },
     };
@@ -300,25 +348,51 @@ describe('downstream faults through the gateway, the authorizer and the MCP hand
     }
     expect(refused).toMatchObject({ status: 200, isError: true });
     // ECONNREFUSED in Lambda; under jest the fetch error comes from another realm and is described as "TypeError: fetch failed".
-    expect(refused.text).toMatch(/^refused: request to http:\/\/127\.0\.0\.1:\d+ failed \((ECONNREFUSED|TypeError: fetch failed)\)$/);
+    expect(refused.text).toMatch(
+      /^refused: request to http:\/\/127\.0\.0\.1:\d+ failed \((ECONNREFUSED|TypeError: fetch failed)\)$/,
+    );
     expect(refused.ms).toBeLessThan(TOOL_TIMEOUT_MS);
     expect(fast).toMatchObject({ status: 200, isError: false, text: '{"late":true}' });
     // The allow-listed origin did receive the caller's Authorization.
-    expect(allowed.received.filter((r) => r.path.startsWith('/slow')).every((r) => r.authorization === authorization)).toBe(true);
+    expect(
+      allowed.received.filter((r) => r.path.startsWith('/slow')).every((r) => r.authorization === authorization),
+    ).toBe(true);
   });
 
   it('a redirect to another origin never carries the Authorization header there', async () => {
     const cases: { label: string; run: () => Promise<{ status: number; isError: boolean; text: string }> }[] = [];
     for (const status of REDIRECT_STATUSES) {
-      cases.push({ label: `passthrough ${status} → other origin`, run: () => callTool('faulty', 'follow', { to: `${elsewhere.url}/landing-${status}`, status }) });
+      cases.push({
+        label: `passthrough ${status} → other origin`,
+        run: () => callTool('faulty', 'follow', { to: `${elsewhere.url}/landing-${status}`, status }),
+      });
       cases.push({
         label: `tool header ${status} → other origin`,
-        run: () => callTool('faulty-token', 'follow_with_token', { to: `${elsewhere.url}/token-landing-${status}`, status, token: tokenFor(status) }),
+        run: () =>
+          callTool('faulty-token', 'follow_with_token', {
+            to: `${elsewhere.url}/token-landing-${status}`,
+            status,
+            token: tokenFor(status),
+          }),
       });
     }
     // Same origin first (kept), then across; across and back (not restored on the way back).
-    cases.push({ label: 'same origin, then other origin', run: () => callTool('faulty', 'follow', { to: `/redirect?to=${encodeURIComponent(`${elsewhere.url}/landing-chain`)}&status=302`, status: 302 }) });
-    cases.push({ label: 'other origin, then back', run: () => callTool('faulty', 'follow', { to: `${elsewhere.url}/redirect?to=${encodeURIComponent(`${allowed.url}/back-home`)}`, status: 307 }) });
+    cases.push({
+      label: 'same origin, then other origin',
+      run: () =>
+        callTool('faulty', 'follow', {
+          to: `/redirect?to=${encodeURIComponent(`${elsewhere.url}/landing-chain`)}&status=302`,
+          status: 302,
+        }),
+    });
+    cases.push({
+      label: 'other origin, then back',
+      run: () =>
+        callTool('faulty', 'follow', {
+          to: `${elsewhere.url}/redirect?to=${encodeURIComponent(`${allowed.url}/back-home`)}`,
+          status: 307,
+        }),
+    });
 
     const results: Record<string, string> = {};
     for (const { label, run } of cases) {
@@ -358,6 +432,7 @@ describe('downstream faults through the gateway, the authorizer and the MCP hand
 const tokens = new Map<number, string>();
 /** A registered secret token for a tool's own Authorization header. */
 function tokenFor(status: number): string {
-  if (!tokens.has(status)) tokens.set(status, secrets.addAuthorization(`tok${randomBytes(24).toString('base64url')}`).slice(0));
+  if (!tokens.has(status))
+    tokens.set(status, secrets.addAuthorization(`tok${randomBytes(24).toString('base64url')}`).slice(0));
   return tokens.get(status)!;
 }

@@ -6,7 +6,7 @@ import { parseAuthorizerEvent } from '../../lambdas/authorizer/event';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { createLogger } from '../../lambdas/shared/logger';
 import { evaluatePolicy } from '../../local/iam';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../helpers/dynalite';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { loadEvent } from '../helpers/events';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { echoContext, startCustomGateway, type CustomGateway } from './helpers/gateway';
@@ -84,7 +84,12 @@ afterAll(async () => {
   recordFigures('isolation', figures);
 });
 
-function authorizerEvent(version: '1.0' | '2.0', route: string, method: string, apiKey: string): Record<string, unknown> {
+function authorizerEvent(
+  version: '1.0' | '2.0',
+  route: string,
+  method: string,
+  apiKey: string,
+): Record<string, unknown> {
   if (version === '1.0') {
     const event = loadEvent('authorizer-v1-apikey.json');
     event.methodArn = `${API}/prod/${method}${route}`;
@@ -107,7 +112,12 @@ const serverOf = (route: string): string => servers.find((server) => server.rout
 
 describe('isolation: N servers × M keys', () => {
   it('authorizer core: a key opens its own server only, cold and warm lookup cache, payload 1.0 and 2.0', async () => {
-    const authorizer = new KeyAuthorizer({ store: dynamo.store, servers, logger: createLogger('authorizer', { level: 'debug', sink: logs.sink }), cacheTtlSeconds: 60 });
+    const authorizer = new KeyAuthorizer({
+      store: dynamo.store,
+      servers,
+      logger: createLogger('authorizer', { level: 'debug', sink: logs.sink }),
+      cacheTtlSeconds: 60,
+    });
     const routes = keyed.flatMap((server) => server.routes);
     const outcomes: Record<string, number> = {};
     const wrong: string[] = [];
@@ -124,7 +134,10 @@ describe('isolation: N servers × M keys', () => {
             const own = serverOf(route) === key.server;
             const allowed = 'policy' in outcome && evaluatePolicy(outcome.policy.policyDocument, arn) === 'allow';
             tally(outcomes, `${pass}:${own ? 'own' : 'cross'}:${allowed ? 'allow' : 'deny'}`);
-            if (allowed !== own) wrong.push(`${pass} ${key.keyId}(${key.server}) on ${route} ${version}: ${allowed ? 'allowed' : 'denied'}`);
+            if (allowed !== own)
+              wrong.push(
+                `${pass} ${key.keyId}(${key.server}) on ${route} ${version}: ${allowed ? 'allowed' : 'denied'}`,
+              );
             if ('policy' in outcome && own && version === '1.0') ownPolicies.set(key.keyId, outcome.policy);
           }
         }
@@ -140,12 +153,19 @@ describe('isolation: N servers × M keys', () => {
           for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']) {
             cachedReuseChecks++;
             const allowed = evaluatePolicy(policy.policyDocument, `${API}/prod/${method}${route}`) === 'allow';
-            if (allowed !== (server.name === key.server)) wrong.push(`cached policy of ${key.keyId} on ${method} ${route}: ${allowed}`);
+            if (allowed !== (server.name === key.server))
+              wrong.push(`cached policy of ${key.keyId} on ${method} ${route}: ${allowed}`);
           }
         }
       }
     }
-    figures.core = { decisions: Object.values(outcomes).reduce((a, b) => a + b, 0), outcomes, cachedReuseChecks, keyStoreReads: authorizer.cache.reads, wrong: wrong.length };
+    figures.core = {
+      decisions: Object.values(outcomes).reduce((a, b) => a + b, 0),
+      outcomes,
+      cachedReuseChecks,
+      keyStoreReads: authorizer.cache.reads,
+      wrong: wrong.length,
+    };
     expect(wrong).toEqual([]);
     // The warm pass was served from the lookup cache: one read per key.
     expect(authorizer.cache.reads).toBe(keys.length);
@@ -155,7 +175,11 @@ describe('isolation: N servers × M keys', () => {
     const statuses: Record<string, number> = {};
     const wrong: string[] = [];
     const call = async (key: IssuedKey, route: string, phase: string): Promise<void> => {
-      const res = await http.send({ path: route, headers: { 'x-api-key': key.apiKey, authorization, 'content-type': 'application/json' }, body: '{}' });
+      const res = await http.send({
+        path: route,
+        headers: { 'x-api-key': key.apiKey, authorization, 'content-type': 'application/json' },
+        body: '{}',
+      });
       const target = serverOf(route);
       const open = servers.find((server) => server.name === target)!.authMode === 'none';
       const expected = open || target === key.server ? 200 : 403;
@@ -166,8 +190,16 @@ describe('isolation: N servers × M keys', () => {
       }
       if (res.status === 200) {
         const { context } = JSON.parse(res.body) as { context: Record<string, string> | null };
-        const want = open ? null : { principalId: key.keyId, server: key.server, keyId: key.keyId, authMode: servers.find((s) => s.name === key.server)!.authMode };
-        if (JSON.stringify(context) !== JSON.stringify(want)) wrong.push(`${phase} ${key.keyId} on ${route}: context ${JSON.stringify(context)}`);
+        const want = open
+          ? null
+          : {
+              principalId: key.keyId,
+              server: key.server,
+              keyId: key.keyId,
+              authMode: servers.find((s) => s.name === key.server)!.authMode,
+            };
+        if (JSON.stringify(context) !== JSON.stringify(want))
+          wrong.push(`${phase} ${key.keyId} on ${route}: context ${JSON.stringify(context)}`);
       }
     };
     const allRoutes = servers.flatMap((server) => server.routes);
@@ -182,7 +214,9 @@ describe('isolation: N servers × M keys', () => {
     const cachedPolicies = gateway.cacheSize();
     // Every (key, route) pair, shuffled, concurrently, a few rounds.
     const pairs = keys.flatMap((key) => allRoutes.map((route) => [key, route] as const));
-    const shuffled = Array.from({ length: ROUNDS }, () => pairs).flat().sort(() => Math.random() - 0.5);
+    const shuffled = Array.from({ length: ROUNDS }, () => pairs)
+      .flat()
+      .sort(() => Math.random() - 0.5);
     await pool(shuffled.length, 10, (index) => call(shuffled[index][0], shuffled[index][1], 'mixed'));
 
     const requests = Object.values(statuses).reduce((a, b) => a + b, 0);

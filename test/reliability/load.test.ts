@@ -40,7 +40,16 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 const autocannon = require('autocannon') as Autocannon;
 
 type Server = 'demo-apikey' | 'demo-passthrough' | 'demo-public';
-type Class = 'own-key' | 'other-server-key' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'missing-authorization' | 'no-key' | 'public';
+type Class =
+  | 'own-key'
+  | 'other-server-key'
+  | 'malformed'
+  | 'unknown'
+  | 'revoked'
+  | 'expired'
+  | 'missing-authorization'
+  | 'no-key'
+  | 'public';
 
 interface Case {
   readonly cls: Class;
@@ -111,20 +120,94 @@ function plan(count: number): Case[] {
     const apiKey = typeof key === 'string' ? key : key.apiKey;
     const own = typeof key === 'string' ? undefined : key.authorization;
     if (own !== undefined) return { 'x-api-key': apiKey, authorization: own };
-    if (target === 'demo-passthrough') return { 'x-api-key': apiKey, authorization: held['demo-passthrough'].valid[0].authorization! };
+    if (target === 'demo-passthrough')
+      return { 'x-api-key': apiKey, authorization: held['demo-passthrough'].valid[0].authorization! };
     return { 'x-api-key': apiKey };
   };
-  const other = (server: 'demo-apikey' | 'demo-passthrough') => (server === 'demo-apikey' ? 'demo-passthrough' : 'demo-apikey');
+  const other = (server: 'demo-apikey' | 'demo-passthrough') =>
+    server === 'demo-apikey' ? 'demo-passthrough' : 'demo-apikey';
   const arbitrary: fc.Arbitrary<Case> = fc.oneof(
-    { weight: 40, arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => { const key = held[server].valid[i % KEYS_PER_SERVER]; return { cls: 'own-key' as const, server, headers: withCredentials(server, key), status: 200 as const, keyId: key.keyId }; }) },
-    { weight: 22, arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({ cls: 'other-server-key' as const, server, headers: withCredentials(server, held[other(server)].valid[i % KEYS_PER_SERVER]), status: 403 as const })) },
-    { weight: 8, arbitrary: fc.tuple(keyed, fc.string({ maxLength: 40 })).map(([server, text]) => ({ cls: 'malformed' as const, server, headers: withCredentials(server, `x${text.replace(/[^\x21-\x7e]/g, '')}`), status: 401 as const })) },
-    { weight: 10, arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({ cls: 'unknown' as const, server, headers: withCredentials(server, unknown[i % UNKNOWN_KEYS]), status: 401 as const })) },
-    { weight: 5, arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({ cls: 'revoked' as const, server, headers: withCredentials(server, held[server].revoked[i % 3]), status: 401 as const })) },
-    { weight: 5, arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({ cls: 'expired' as const, server, headers: withCredentials(server, held[server].expired[i % 3]), status: 401 as const })) },
-    { weight: 3, arbitrary: fc.nat().map((i) => ({ cls: 'missing-authorization' as const, server: 'demo-passthrough' as const, headers: { 'x-api-key': held['demo-passthrough'].valid[i % KEYS_PER_SERVER].apiKey }, status: 401 as const })) },
-    { weight: 2, arbitrary: keyed.map((server) => ({ cls: 'no-key' as const, server, headers: {}, status: 401 as const })) },
-    { weight: 5, arbitrary: fc.constant({ cls: 'public' as const, server: 'demo-public' as const, headers: {}, status: 200 as const, keyId: null }) },
+    {
+      weight: 40,
+      arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => {
+        const key = held[server].valid[i % KEYS_PER_SERVER];
+        return {
+          cls: 'own-key' as const,
+          server,
+          headers: withCredentials(server, key),
+          status: 200 as const,
+          keyId: key.keyId,
+        };
+      }),
+    },
+    {
+      weight: 22,
+      arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({
+        cls: 'other-server-key' as const,
+        server,
+        headers: withCredentials(server, held[other(server)].valid[i % KEYS_PER_SERVER]),
+        status: 403 as const,
+      })),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.tuple(keyed, fc.string({ maxLength: 40 })).map(([server, text]) => ({
+        cls: 'malformed' as const,
+        server,
+        headers: withCredentials(server, `x${text.replace(/[^\x21-\x7e]/g, '')}`),
+        status: 401 as const,
+      })),
+    },
+    {
+      weight: 10,
+      arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({
+        cls: 'unknown' as const,
+        server,
+        headers: withCredentials(server, unknown[i % UNKNOWN_KEYS]),
+        status: 401 as const,
+      })),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({
+        cls: 'revoked' as const,
+        server,
+        headers: withCredentials(server, held[server].revoked[i % 3]),
+        status: 401 as const,
+      })),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.tuple(keyed, fc.nat()).map(([server, i]) => ({
+        cls: 'expired' as const,
+        server,
+        headers: withCredentials(server, held[server].expired[i % 3]),
+        status: 401 as const,
+      })),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.nat().map((i) => ({
+        cls: 'missing-authorization' as const,
+        server: 'demo-passthrough' as const,
+        headers: { 'x-api-key': held['demo-passthrough'].valid[i % KEYS_PER_SERVER].apiKey },
+        status: 401 as const,
+      })),
+    },
+    {
+      weight: 2,
+      arbitrary: keyed.map((server) => ({ cls: 'no-key' as const, server, headers: {}, status: 401 as const })),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.constant({
+        cls: 'public' as const,
+        server: 'demo-public' as const,
+        headers: {},
+        status: 200 as const,
+        keyId: null,
+      }),
+    },
   );
   return fc.sample(arbitrary, { numRuns: count, seed });
 }
@@ -133,7 +216,9 @@ describe('load through the local gateway', () => {
   it(`${REQUESTS} mixed requests at concurrency ${CONNECTIONS}: 0 wrong decisions`, async () => {
     // A few more cases than requests: a connection may build its next request before the run stops.
     const cases = plan(REQUESTS + CONNECTIONS * 2);
-    figures.mix = cases.slice(0, REQUESTS).reduce<Record<string, number>>((mix, c) => ({ ...mix, [c.cls]: (mix[c.cls] ?? 0) + 1 }), {});
+    figures.mix = cases
+      .slice(0, REQUESTS)
+      .reduce<Record<string, number>>((mix, c) => ({ ...mix, [c.cls]: (mix[c.cls] ?? 0) + 1 }), {});
     let next = 0;
     let answered = 0;
     const answers: Record<string, number> = {};
@@ -155,10 +240,20 @@ describe('load through the local gateway', () => {
               method: 'POST',
               path: `/${planned.server}/mcp`,
               headers: { accept: MCP_ACCEPT, 'content-type': 'application/json', ...planned.headers },
-              body: JSON.stringify({ jsonrpc: '2.0', id: index, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+              body: JSON.stringify({
+                jsonrpc: '2.0',
+                id: index,
+                method: 'tools/call',
+                params: { name: 'whoami', arguments: {} },
+              }),
             };
           },
-          onResponse: (status: number, body: string, context: Record<string, unknown>, _headers: IncomingHttpHeaders) => {
+          onResponse: (
+            status: number,
+            body: string,
+            context: Record<string, unknown>,
+            _headers: IncomingHttpHeaders,
+          ) => {
             answered++;
             const planned = cases[context.index as number];
             tally(answers, `${planned.cls}:${status}`);
@@ -168,9 +263,14 @@ describe('load through the local gateway', () => {
             }
             if (status === 200) {
               const parsed = JSON.parse(body) as { id?: number; result?: { content: { text: string }[] } };
-              const whoami = JSON.parse(parsed.result?.content[0]?.text ?? '{}') as { server?: string; keyId?: string | null };
+              const whoami = JSON.parse(parsed.result?.content[0]?.text ?? '{}') as {
+                server?: string;
+                keyId?: string | null;
+              };
               if (parsed.id !== context.index || whoami.server !== planned.server || whoami.keyId !== planned.keyId) {
-                wrong.push(`${planned.cls} on ${planned.server}: 200 for id ${String(parsed.id)} as ${JSON.stringify(whoami)}`);
+                wrong.push(
+                  `${planned.cls} on ${planned.server}: 200 for id ${String(parsed.id)} as ${JSON.stringify(whoami)}`,
+                );
               }
             }
           },
@@ -185,7 +285,13 @@ describe('load through the local gateway', () => {
       answers,
       seconds: result.duration,
       requestsPerSecond: Math.round(result.requests.average),
-      latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: Math.round(result.latency.average * 10) / 10 },
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        mean: Math.round(result.latency.average * 10) / 10,
+      },
       errors: result.errors,
       timeouts: result.timeouts,
     };

@@ -66,7 +66,10 @@ afterAll(async () => {
 type ContextVariant = 'match' | 'missing' | 'other-server' | 'wrong-mode' | 'no-key-id' | 'numeric';
 const contextVariant = fc.oneof(
   { weight: 14, arbitrary: fc.constant<ContextVariant>('match') },
-  { weight: 1, arbitrary: fc.constantFrom<ContextVariant>('missing', 'other-server', 'wrong-mode', 'no-key-id', 'numeric') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<ContextVariant>('missing', 'other-server', 'wrong-mode', 'no-key-id', 'numeric'),
+  },
 );
 
 function authorizerContext(server: DemoServer, variant: ContextVariant): Record<string, unknown> | null {
@@ -75,7 +78,12 @@ function authorizerContext(server: DemoServer, variant: ContextVariant): Record<
   const keyId = keys[server]!.keyId;
   switch (variant) {
     case 'other-server':
-      return { principalId: keyId, server: server === 'demo-apikey' ? 'demo-passthrough' : 'demo-apikey', keyId, authMode: mode };
+      return {
+        principalId: keyId,
+        server: server === 'demo-apikey' ? 'demo-passthrough' : 'demo-apikey',
+        keyId,
+        authMode: mode,
+      };
     case 'wrong-mode':
       return { principalId: keyId, server, keyId, authMode: 'none' };
     case 'no-key-id':
@@ -98,7 +106,11 @@ function credentialHeaders(server: DemoServer): [string, string][] {
 function restEvent(spec: McpRequestSpec, server: DemoServer, variant: ContextVariant): APIGatewayProxyEvent {
   const event = loadEvent('mcp-tools-call.json');
   const route = `/${server}/mcp`;
-  const list: (readonly [string, string])[] = [['Host', 'abcd123456.execute-api.eu-west-1.amazonaws.com'], ...credentialHeaders(server), ...spec.headers];
+  const list: (readonly [string, string])[] = [
+    ['Host', 'abcd123456.execute-api.eu-west-1.amazonaws.com'],
+    ...credentialHeaders(server),
+    ...spec.headers,
+  ];
   const multi = new Map<string, string[]>();
   for (const [name, value] of list) multi.set(name, [...(multi.get(name) ?? []), value]);
   const query = new Map<string, string[]>();
@@ -110,11 +122,19 @@ function restEvent(spec: McpRequestSpec, server: DemoServer, variant: ContextVar
     httpMethod: spec.method,
     headers: Object.fromEntries(list),
     multiValueHeaders: Object.fromEntries(multi),
-    queryStringParameters: query.size === 0 ? null : Object.fromEntries([...query].map(([name, values]) => [name, values[values.length - 1]])),
+    queryStringParameters:
+      query.size === 0
+        ? null
+        : Object.fromEntries([...query].map(([name, values]) => [name, values[values.length - 1]])),
     multiValueQueryStringParameters: query.size === 0 ? null : Object.fromEntries(query),
     body: spec.body === null ? null : Buffer.isBuffer(spec.body) ? spec.body.toString('base64') : spec.body,
     isBase64Encoded: Buffer.isBuffer(spec.body),
-    requestContext: { ...event.requestContext, resourcePath: route, httpMethod: spec.method, authorizer: authorizerContext(server, variant) as never },
+    requestContext: {
+      ...event.requestContext,
+      resourcePath: route,
+      httpMethod: spec.method,
+      authorizer: authorizerContext(server, variant) as never,
+    },
   };
 }
 
@@ -155,7 +175,15 @@ interface Tallies {
 }
 
 function newTallies(): Tallies {
-  return { statuses: {}, bodyKinds: {}, serverErrors: [], stackTraces: [], notJson: [], internalErrorNames: [], ms: [] };
+  return {
+    statuses: {},
+    bodyKinds: {},
+    serverErrors: [],
+    stackTraces: [],
+    notJson: [],
+    internalErrorNames: [],
+    ms: [],
+  };
 }
 
 function assess(t: Tallies, label: string, status: number, body: string, ms: number): void {
@@ -177,7 +205,9 @@ function summary(t: Tallies, runs: number, seconds: number): Record<string, unkn
     stackTraces: t.stackTraces.length,
     nonJsonBodies: t.notJson.length,
     bodiesNamingAnInternalError: t.internalErrorNames.length,
-    internalErrorExamples: [...new Set(t.internalErrorNames.map((line) => line.replace(/^\d+ [^:]+: /, '').slice(0, 160)))].slice(0, 3),
+    internalErrorExamples: [
+      ...new Set(t.internalErrorNames.map((line) => line.replace(/^\d+ [^:]+: /, '').slice(0, 160))),
+    ].slice(0, 3),
     latencyMs: percentiles(t.ms),
     crashes: crashes.length,
   };
@@ -223,7 +253,18 @@ describe('MCP handler fuzzing', () => {
         ),
         path: fc.oneof(
           { weight: 12, arbitrary: fc.constant<string | undefined>(undefined) },
-          { weight: 1, arbitrary: fc.constantFrom<string | undefined>('/demo-apikey/mcp/', '/demo-apikey/MCP', '/nowhere', '//demo-apikey/mcp', '/demo-apikey/mcp%2F', '/demo-public/mcp/../mcp', '/') },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom<string | undefined>(
+              '/demo-apikey/mcp/',
+              '/demo-apikey/MCP',
+              '/nowhere',
+              '//demo-apikey/mcp',
+              '/demo-apikey/mcp%2F',
+              '/demo-public/mcp/../mcp',
+              '/',
+            ),
+          },
         ),
       }),
       { numRuns: GATEWAY_RUNS, seed: seed + 1 },
@@ -235,16 +276,25 @@ describe('MCP handler fuzzing', () => {
       tally(t.bodyKinds, spec.bodyKind);
       const headers: (readonly [string, string])[] = [...spec.headers];
       if (credentials === 'own') headers.push(...credentialHeaders(server));
-      if (credentials === 'other-server') headers.push(...credentialHeaders(server === 'demo-apikey' ? 'demo-passthrough' : 'demo-apikey'));
-      if (credentials === 'invalid') headers.push(['x-api-key', 'mcpg_' + 'x'.repeat(32)], ['Authorization', 'Bearer nothing-here']);
-      const query = spec.query.length === 0 ? '' : `?${new URLSearchParams(spec.query as [string, string][]).toString()}`;
+      if (credentials === 'other-server')
+        headers.push(...credentialHeaders(server === 'demo-apikey' ? 'demo-passthrough' : 'demo-apikey'));
+      if (credentials === 'invalid')
+        headers.push(['x-api-key', 'mcpg_' + 'x'.repeat(32)], ['Authorization', 'Bearer nothing-here']);
+      const query =
+        spec.query.length === 0 ? '' : `?${new URLSearchParams(spec.query as [string, string][]).toString()}`;
       const response = await http.send({
         method: spec.method,
         path: (path ?? `/${server}/mcp`) + query,
         headers: Object.fromEntries(headers),
         body: spec.body ?? undefined,
       });
-      assess(t, `${spec.method} ${path ?? server} ${credentials} ${spec.bodyKind}`, response.status, response.body, response.ms);
+      assess(
+        t,
+        `${spec.method} ${path ?? server} ${credentials} ${spec.bodyKind}`,
+        response.status,
+        response.body,
+        response.ms,
+      );
     });
     figures.gateway = summary(t, GATEWAY_RUNS, Math.round((performance.now() - started) / 100) / 10);
     expect(t.serverErrors).toEqual([]);

@@ -15,8 +15,10 @@ const results = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { sections: Re
 const wallIndex = process.argv.indexOf('--wall');
 const wall = wallIndex === -1 ? undefined : process.argv[wallIndex + 1];
 const section = (name: string): Record<string, any> => results.sections[name]?.figures ?? {}; // eslint-disable-line @typescript-eslint/no-explicit-any
-const n = (value: unknown): string => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value ?? '–'));
-const ms = (p: Record<string, number> | undefined): string => (p ? `p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms` : '–');
+const n = (value: unknown): string =>
+  typeof value === 'number' ? value.toLocaleString('en-US') : String(value ?? '–');
+const ms = (p: Record<string, number> | undefined): string =>
+  p ? `p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms` : '–';
 const sum = (values: Record<string, number> | undefined, test: (key: string) => boolean): number =>
   Object.entries(values ?? {}).reduce((total, [key, count]) => total + (test(key) ? count : 0), 0);
 
@@ -115,7 +117,11 @@ const fixed: string[][] = [
 ];
 
 const table = (head: string[], body: string[][]): string =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...body.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 
 console.log(`## Reliability
 

@@ -27,7 +27,11 @@ let stack: LocalStack;
 let logs: LogCapture;
 let http: HttpClient;
 const secrets = new SecretRegistry();
-const figures: Record<string, unknown> = { ttlSeconds: TTL_SECONDS, slackMs: SLACK_MS, pollIntervalMs: POLL_INTERVAL_MS };
+const figures: Record<string, unknown> = {
+  ttlSeconds: TTL_SECONDS,
+  slackMs: SLACK_MS,
+  pollIntervalMs: POLL_INTERVAL_MS,
+};
 
 beforeAll(async () => {
   logs = captureLogs();
@@ -96,11 +100,18 @@ function credentials(server: Server, apiKey: string, authorization: string): Rec
 }
 
 /** Uses a key, revokes it `phaseMs` after its first use (a different point of the cache's life each trial), polls on. */
-async function revocationTrial(server: Server, phaseMs: number): Promise<Measured & { server: string; phaseMs: number }> {
+async function revocationTrial(
+  server: Server,
+  phaseMs: number,
+): Promise<Measured & { server: string; phaseMs: number }> {
   const issued = await stack.keys.create({ server });
   const headers = credentials(server, secrets.addApiKey(issued.apiKey), secrets.newAuthorization());
   let revokedAt = Infinity;
-  const polling = poll(server, () => headers, () => Date.now() > revokedAt + TTL_MS + 1500);
+  const polling = poll(
+    server,
+    () => headers,
+    () => Date.now() > revokedAt + TTL_MS + 1500,
+  );
   await sleep(phaseMs);
   await stack.keys.revoke(issued.record.keyId);
   revokedAt = Date.now();
@@ -113,7 +124,11 @@ async function expiryTrial(server: Server): Promise<Measured & { server: string 
   const issued = await stack.keys.create({ server, expiresInSeconds: 2 });
   const expiresAtMs = issued.record.expiresAt! * 1000;
   const headers = credentials(server, secrets.addApiKey(issued.apiKey), secrets.newAuthorization());
-  const samples = await poll(server, () => headers, () => Date.now() > expiresAtMs + TTL_MS + 1500);
+  const samples = await poll(
+    server,
+    () => headers,
+    () => Date.now() > expiresAtMs + TTL_MS + 1500,
+  );
   return { server, ...measure(samples, expiresAtMs) };
 }
 
@@ -122,17 +137,30 @@ describe(`revocation and expiry with AUTH_CACHE_TTL_SECONDS=${TTL_SECONDS}`, () 
     const revocations = Object.entries(REVOCATION_TRIALS).flatMap(([server, count]) =>
       Array.from({ length: count }, (_, i) => revocationTrial(server as Server, 60 + Math.round((i * TTL_MS) / count))),
     );
-    const expiries = Object.entries(EXPIRY_TRIALS).flatMap(([server, count]) => Array.from({ length: count }, () => expiryTrial(server as Server)));
+    const expiries = Object.entries(EXPIRY_TRIALS).flatMap(([server, count]) =>
+      Array.from({ length: count }, () => expiryTrial(server as Server)),
+    );
     const [revoked, expired] = await Promise.all([Promise.all(revocations), Promise.all(expiries)]);
 
     const round = (value: number) => Math.round(value);
     figures.revocation = {
-      trials: revoked.map((t) => ({ server: t.server, phaseMs: t.phaseMs, delayMs: round(t.delayMs), lastAllowedMs: round(t.lastAllowedMs), requests: t.requests })),
+      trials: revoked.map((t) => ({
+        server: t.server,
+        phaseMs: t.phaseMs,
+        delayMs: round(t.delayMs),
+        lastAllowedMs: round(t.lastAllowedMs),
+        requests: t.requests,
+      })),
       maxDelayMs: round(Math.max(...revoked.map((t) => t.delayMs))),
       maxLastAllowedMs: round(Math.max(...revoked.map((t) => t.lastAllowedMs))),
     };
     figures.expiry = {
-      trials: expired.map((t) => ({ server: t.server, delayMs: round(t.delayMs), lastAllowedMs: round(t.lastAllowedMs), requests: t.requests })),
+      trials: expired.map((t) => ({
+        server: t.server,
+        delayMs: round(t.delayMs),
+        lastAllowedMs: round(t.lastAllowedMs),
+        requests: t.requests,
+      })),
       maxDelayMs: round(Math.max(...expired.map((t) => t.delayMs))),
       maxLastAllowedMs: round(Math.max(...expired.map((t) => t.lastAllowedMs))),
     };
@@ -168,9 +196,17 @@ describe(`revocation and expiry with AUTH_CACHE_TTL_SECONDS=${TTL_SECONDS}`, () 
     // Halfway between "would be stale beyond the bound" and "lookup already expired": robust to a slow machine.
     await sleep(firstUse + 1300 - Date.now());
     const secondStatus = (await ping(second)).status; // new identity for the gateway, lookup still cached
-    const samples = await poll('demo-passthrough', () => ({ 'x-api-key': apiKey, authorization: second }), () => Date.now() > revokedAt + 2 * TTL_MS + 1000);
+    const samples = await poll(
+      'demo-passthrough',
+      () => ({ 'x-api-key': apiKey, authorization: second }),
+      () => Date.now() > revokedAt + 2 * TTL_MS + 1000,
+    );
     const measured = measure(samples, revokedAt);
-    figures.stackedCaches = { secondAuthorizationStatus: secondStatus, delayMs: Math.round(measured.delayMs), lastAllowedMs: Math.round(measured.lastAllowedMs) };
+    figures.stackedCaches = {
+      secondAuthorizationStatus: secondStatus,
+      delayMs: Math.round(measured.delayMs),
+      lastAllowedMs: Math.round(measured.lastAllowedMs),
+    };
     expect(measured.lastAllowedMs).toBeLessThanOrEqual(TTL_MS + SLACK_MS);
   });
 

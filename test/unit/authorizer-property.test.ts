@@ -6,7 +6,7 @@ import { KeyService } from '../../lambdas/keys/key-service';
 import { createLogger } from '../../lambdas/shared/logger';
 import { evaluatePolicy } from '../../local/iam';
 import { authorizerEvent } from '../helpers/events';
-import { MemoryKeyStore } from '../helpers/memory-key-store';
+import { MemoryKeyStore } from '../../lambdas/keys/memory-key-store';
 
 /**
  * Whatever headers arrive, the authorizer never lets a request through without a valid key
@@ -20,9 +20,22 @@ describe('authorizer properties', () => {
       'demo-apikey': (await service.create({ server: 'demo-apikey' })).apiKey,
       'demo-passthrough': (await service.create({ server: 'demo-passthrough' })).apiKey,
     };
-    const authorizer = new KeyAuthorizer({ store, servers, cacheTtlSeconds: 60, logger: createLogger('t', { sink: () => {} }) });
+    const authorizer = new KeyAuthorizer({
+      store,
+      servers,
+      cacheTtlSeconds: 60,
+      logger: createLogger('t', { sink: () => {} }),
+    });
 
-    const headerName = fc.constantFrom('x-api-key', 'X-Api-Key', 'X-API-KEY', 'authorization', 'Authorization', 'x-api-keys', 'host');
+    const headerName = fc.constantFrom(
+      'x-api-key',
+      'X-Api-Key',
+      'X-API-KEY',
+      'authorization',
+      'Authorization',
+      'x-api-keys',
+      'host',
+    );
     const headerValue = fc.oneof(
       fc.string(),
       fc.constantFrom(valid['demo-apikey'], valid['demo-passthrough'], '', ' ', 'Bearer x'),
@@ -47,7 +60,9 @@ describe('authorizer properties', () => {
           const target = `demo-${fixture}` as keyof typeof valid;
           const allowed = evaluatePolicy(outcome.policy.policyDocument, request.arn) === 'allow';
           if (allowed) {
-            const key = Object.entries(extra).find(([n]) => n.toLowerCase() === 'x-api-key')?.[1]?.trim();
+            const key = Object.entries(extra)
+              .find(([n]) => n.toLowerCase() === 'x-api-key')?.[1]
+              ?.trim();
             expect(key).toBe(valid[target]);
           }
           expect(outcome.policy.context?.server).toBe(Object.entries(valid).find(([, k]) => k === request.apiKey)?.[0]);

@@ -7,7 +7,7 @@ import { KeyStoreUnavailableError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 import { evaluatePolicy } from '../../local/iam';
 import { arnFor, authorizerEvent } from '../helpers/events';
-import { MemoryKeyStore } from '../helpers/memory-key-store';
+import { MemoryKeyStore } from '../../lambdas/keys/memory-key-store';
 
 const NOW = new Date('2026-11-29T18:00:00Z');
 const TOKEN = 'Bearer downstream-token-7f3a';
@@ -80,26 +80,29 @@ describe('KeyAuthorizer: every mode × header × key state, payload 1.0 and 2.0'
     ),
   );
 
-  it.each(rows)('$version $target key=$key authorization=$withAuthorization', async ({ version, target, key, withAuthorization }) => {
-    // Arrange
-    const apiKey = {
-      missing: undefined,
-      malformed: 'not-a-key',
-      unknown: 'mcpg_' + 'Z'.repeat(32),
-      apikey: w.keys.apikey,
-      passthrough: w.keys.passthrough,
-      revoked: w.keys.revoked,
-      expired: w.keys.expired,
-    }[key];
-    const event = authorizerEvent(version, target, { apiKey, authorization: withAuthorization ? TOKEN : undefined });
-    const request = parseAuthorizerEvent(event)!;
+  it.each(rows)(
+    '$version $target key=$key authorization=$withAuthorization',
+    async ({ version, target, key, withAuthorization }) => {
+      // Arrange
+      const apiKey = {
+        missing: undefined,
+        malformed: 'not-a-key',
+        unknown: 'mcpg_' + 'Z'.repeat(32),
+        apikey: w.keys.apikey,
+        passthrough: w.keys.passthrough,
+        revoked: w.keys.revoked,
+        expired: w.keys.expired,
+      }[key];
+      const event = authorizerEvent(version, target, { apiKey, authorization: withAuthorization ? TOKEN : undefined });
+      const request = parseAuthorizerEvent(event)!;
 
-    // Act
-    const outcome = await w.authorizer().authorize(request);
+      // Act
+      const outcome = await w.authorizer().authorize(request);
 
-    // Assert
-    expect(gatewayStatus(outcome, request.arn)).toBe(expected(target, key, withAuthorization));
-  });
+      // Assert
+      expect(gatewayStatus(outcome, request.arn)).toBe(expected(target, key, withAuthorization));
+    },
+  );
 });
 
 describe('KeyAuthorizer policies and context', () => {
@@ -236,11 +239,15 @@ describe('KeyAuthorizer when the key store is down', () => {
     const authorizer = w.authorizer(60);
     for (const apiKey of Object.values(w.keys)) {
       for (const target of TARGETS) {
-        await authorizer.authorize(parseAuthorizerEvent(authorizerEvent('2.0', target, { apiKey, authorization: TOKEN }))!);
+        await authorizer.authorize(
+          parseAuthorizerEvent(authorizerEvent('2.0', target, { apiKey, authorization: TOKEN }))!,
+        );
       }
     }
     w.store.down = true;
-    await authorizer.authorize(parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'N'.repeat(32) }))!).catch(() => undefined);
+    await authorizer
+      .authorize(parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'N'.repeat(32) }))!)
+      .catch(() => undefined);
 
     const all = w.logs.join('\n');
     expect(w.logs.length).toBeGreaterThan(10);

@@ -20,7 +20,10 @@ describe('resolveServers', () => {
     [[server('Docs')], /server name "Docs" is invalid/],
     [[server('-docs')], /is invalid/],
     [[server('docs'), server('docs')], /configured twice/],
-    [[server('docs', undefined, { authMode: 'oauth' as never })], /authMode must be one of none, apiKey, bearerPassthrough/],
+    [
+      [server('docs', undefined, { authMode: 'oauth' as never })],
+      /authMode must be one of none, apiKey, bearerPassthrough/,
+    ],
     [[server('docs', undefined, { tools: ['echo', 'echo'] })], /tool "echo" is listed twice/],
     [[server('docs', [])], /routes must not be empty/],
     [[server('docs', ['no-slash'])], /route "no-slash" is invalid/],

@@ -25,10 +25,15 @@ describe('key format', () => {
     expect(ids.every(isWellFormedKeyId)).toBe(true);
   });
 
-  it.each(['', 'mcpg_', 'mcpg_' + 'a'.repeat(31), 'mcpg_' + 'a'.repeat(33), 'MCPG_' + 'a'.repeat(32), 'mcpg_' + 'a'.repeat(31) + '=', ' mcpg_' + 'a'.repeat(32)])(
-    'rejects the malformed key %j',
-    (value) => expect(isWellFormedApiKey(value)).toBe(false),
-  );
+  it.each([
+    '',
+    'mcpg_',
+    'mcpg_' + 'a'.repeat(31),
+    'mcpg_' + 'a'.repeat(33),
+    'MCPG_' + 'a'.repeat(32),
+    'mcpg_' + 'a'.repeat(31) + '=',
+    ' mcpg_' + 'a'.repeat(32),
+  ])('rejects the malformed key %j', (value) => expect(isWellFormedApiKey(value)).toBe(false));
 
   it('digests with SHA-256 (hex), deterministically', () => {
     expect(digestApiKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

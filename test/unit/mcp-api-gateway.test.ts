@@ -38,7 +38,10 @@ describe('eventToRequest', () => {
 
   it.each([
     { name: 'REST', event: restEvent({ body: Buffer.from('{"a":"é"}').toString('base64'), isBase64Encoded: true }) },
-    { name: 'HTTP API', event: httpApiEvent({ body: Buffer.from('{"a":"é"}').toString('base64'), isBase64Encoded: true }) },
+    {
+      name: 'HTTP API',
+      event: httpApiEvent({ body: Buffer.from('{"a":"é"}').toString('base64'), isBase64Encoded: true }),
+    },
   ])('decodes a base64 body ($name)', async ({ event }) => {
     const request = eventToRequest(event as McpEvent);
 
@@ -116,9 +119,21 @@ describe('authorizerContextOf', () => {
 
 describe('routePathsOf', () => {
   it.each([
-    { name: 'REST resource then path', event: restEvent({ resource: '/{proxy+}', path: '/demo-public/mcp' }), expected: ['/{proxy+}', '/demo-public/mcp'] },
-    { name: 'HTTP API route key then raw path', event: httpApiEvent(), expected: ['/demo-apikey/mcp', '/demo-apikey/mcp'] },
-    { name: 'HTTP API $default route', event: httpApiEvent({ routeKey: '$default', rawPath: '/x/mcp' }), expected: ['/x/mcp'] },
+    {
+      name: 'REST resource then path',
+      event: restEvent({ resource: '/{proxy+}', path: '/demo-public/mcp' }),
+      expected: ['/{proxy+}', '/demo-public/mcp'],
+    },
+    {
+      name: 'HTTP API route key then raw path',
+      event: httpApiEvent(),
+      expected: ['/demo-apikey/mcp', '/demo-apikey/mcp'],
+    },
+    {
+      name: 'HTTP API $default route',
+      event: httpApiEvent({ routeKey: '$default', rawPath: '/x/mcp' }),
+      expected: ['/x/mcp'],
+    },
   ])('$name', ({ event, expected }) => {
     expect(routePathsOf(event as McpEvent)).toEqual(expected);
   });
@@ -126,10 +141,17 @@ describe('routePathsOf', () => {
 
 describe('toProxyResult', () => {
   it('copies status, headers and body; an empty body becomes ""', async () => {
-    const json = await toProxyResult(new Response('{"a":1}', { status: 200, headers: { 'Content-Type': 'application/json' } }));
+    const json = await toProxyResult(
+      new Response('{"a":1}', { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    );
     const accepted = await toProxyResult(new Response(null, { status: 202 }));
 
-    expect(json).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"a":1}', isBase64Encoded: false });
+    expect(json).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+      isBase64Encoded: false,
+    });
     expect(accepted).toEqual({ statusCode: 202, headers: {}, body: '', isBase64Encoded: false });
   });
 });

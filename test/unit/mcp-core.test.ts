@@ -18,7 +18,9 @@ function post(body: string | Uint8Array | null, headers: Record<string, string> 
 }
 
 const notJsonUtf8 = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
-const tooManyMessages = JSON.stringify(Array.from({ length: 101 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'ping' })));
+const tooManyMessages = JSON.stringify(
+  Array.from({ length: 101 }, (_, id) => ({ jsonrpc: '2.0', id, method: 'ping' })),
+);
 
 describe('malformed input: each request gets its status and JSON-RPC code, never a 500', () => {
   it.each([
@@ -29,15 +31,50 @@ describe('malformed input: each request gets its status and JSON-RPC code, never
     { name: 'a JSON number', request: post('42'), status: 400, code: -32600 },
     { name: 'an empty batch', request: post('[]'), status: 400, code: -32600 },
     { name: 'a batch over 100 messages', request: post(tooManyMessages), status: 400, code: -32600 },
-    { name: 'wrong jsonrpc version', request: post('{"jsonrpc":"1.0","id":1,"method":"ping"}'), status: 400, code: -32600, id: 1 },
+    {
+      name: 'wrong jsonrpc version',
+      request: post('{"jsonrpc":"1.0","id":1,"method":"ping"}'),
+      status: 400,
+      code: -32600,
+      id: 1,
+    },
     { name: 'null id', request: post('{"jsonrpc":"2.0","id":null,"method":"ping"}'), status: 400, code: -32600 },
-    { name: 'method not a string', request: post('{"jsonrpc":"2.0","id":"a","method":7}'), status: 400, code: -32600, id: 'a' },
+    {
+      name: 'method not a string',
+      request: post('{"jsonrpc":"2.0","id":"a","method":7}'),
+      status: 400,
+      code: -32600,
+      id: 'a',
+    },
     { name: 'unknown method', request: post(rpc('tools/frobnicate')), status: 200, code: -32601, id: 1 },
-    { name: 'tools/call without a name', request: post(rpc('tools/call', { arguments: {} })), status: 200, code: -32602, id: 1 },
+    {
+      name: 'tools/call without a name',
+      request: post(rpc('tools/call', { arguments: {} })),
+      status: 200,
+      code: -32602,
+      id: 1,
+    },
     { name: 'params not an object', request: post(rpc('tools/list', 'all')), status: 400, code: -32600, id: 1 },
-    { name: 'initialize without clientInfo', request: post(rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {} })), status: 200, code: -32602, id: 1 },
-    { name: 'logging/setLevel to an unknown level', request: post(rpc('logging/setLevel', { level: 'loud' })), status: 200, code: -32602, id: 1 },
-    { name: 'body over 1 MiB', request: post(rpc('ping', { pad: 'x'.repeat(MAX_REQUEST_BODY_BYTES) })), status: 413, code: -32000 },
+    {
+      name: 'initialize without clientInfo',
+      request: post(rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {} })),
+      status: 200,
+      code: -32602,
+      id: 1,
+    },
+    {
+      name: 'logging/setLevel to an unknown level',
+      request: post(rpc('logging/setLevel', { level: 'loud' })),
+      status: 200,
+      code: -32602,
+      id: 1,
+    },
+    {
+      name: 'body over 1 MiB',
+      request: post(rpc('ping', { pad: 'x'.repeat(MAX_REQUEST_BODY_BYTES) })),
+      status: 413,
+      code: -32000,
+    },
     {
       name: 'declared length over 1 MiB',
       request: post(rpc('ping'), { 'content-length': String(MAX_REQUEST_BODY_BYTES + 1) }),
@@ -47,13 +84,38 @@ describe('malformed input: each request gets its status and JSON-RPC code, never
     { name: 'GET', request: new Request(URL, { headers: { accept: 'text/event-stream' } }), status: 405, code: -32000 },
     { name: 'DELETE', request: new Request(URL, { method: 'DELETE' }), status: 405, code: -32000 },
     { name: 'PUT', request: new Request(URL, { method: 'PUT', body: rpc('ping') }), status: 405, code: -32000 },
-    { name: 'unsupported MCP-Protocol-Version', request: post(rpc('ping'), { 'mcp-protocol-version': '2024-11-05' }), status: 400, code: -32000 },
-    { name: 'garbage MCP-Protocol-Version', request: post(rpc('ping'), { 'mcp-protocol-version': 'latest' }), status: 400, code: -32000 },
+    {
+      name: 'unsupported MCP-Protocol-Version',
+      request: post(rpc('ping'), { 'mcp-protocol-version': '2024-11-05' }),
+      status: 400,
+      code: -32000,
+    },
+    {
+      name: 'garbage MCP-Protocol-Version',
+      request: post(rpc('ping'), { 'mcp-protocol-version': 'latest' }),
+      status: 400,
+      code: -32000,
+    },
     { name: 'no Accept', request: post(rpc('ping'), { accept: '' }), status: 406, code: -32000 },
-    { name: 'Accept without text/event-stream', request: post(rpc('ping'), { accept: 'application/json' }), status: 406, code: -32000 },
+    {
+      name: 'Accept without text/event-stream',
+      request: post(rpc('ping'), { accept: 'application/json' }),
+      status: 406,
+      code: -32000,
+    },
     { name: 'Accept */* only', request: post(rpc('ping'), { accept: '*/*' }), status: 406, code: -32000 },
-    { name: 'Content-Type text/plain', request: post(rpc('ping'), { 'content-type': 'text/plain' }), status: 415, code: -32000 },
-    { name: 'Origin not allowed', request: post(rpc('ping'), { origin: 'https://evil.example' }), status: 403, code: -32000 },
+    {
+      name: 'Content-Type text/plain',
+      request: post(rpc('ping'), { 'content-type': 'text/plain' }),
+      status: 415,
+      code: -32000,
+    },
+    {
+      name: 'Origin not allowed',
+      request: post(rpc('ping'), { origin: 'https://evil.example' }),
+      status: 403,
+      code: -32000,
+    },
   ])('$name → $status / $code', async ({ request, status, code, id }) => {
     // Act
     const response = await core.handle(request, publicServer);
@@ -63,7 +125,11 @@ describe('malformed input: each request gets its status and JSON-RPC code, never
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const body = JSON.parse(text);
-    expect(body).toMatchObject({ jsonrpc: '2.0', error: { code }, id: id ?? (status === 200 ? expect.anything() : null) });
+    expect(body).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code },
+      id: id ?? (status === 200 ? expect.anything() : null),
+    });
     expect(typeof body.error.message).toBe('string');
     expect(text).not.toMatch(/\n\s+at |node_modules/);
   });
@@ -75,7 +141,10 @@ describe('well-formed requests', () => {
     { name: 'ping at 2025-03-26', headers: { 'mcp-protocol-version': '2025-03-26' } },
     { name: 'ping at 2025-06-18', headers: { 'mcp-protocol-version': '2025-06-18' } },
     { name: 'ping at 2025-11-25', headers: { 'mcp-protocol-version': '2025-11-25' } },
-    { name: 'Accept with parameters and q-values', headers: { accept: 'text/event-stream;q=0.9, application/json; charset=utf-8' } },
+    {
+      name: 'Accept with parameters and q-values',
+      headers: { accept: 'text/event-stream;q=0.9, application/json; charset=utf-8' },
+    },
     { name: 'Content-Type with a charset', headers: { 'content-type': 'Application/JSON; charset=utf-8' } },
   ])('$name → 200', async ({ headers }) => {
     const response = await core.handle(post(rpc('ping', undefined, 'p1'), headers), publicServer);
@@ -178,7 +247,11 @@ describe('failures of ours', () => {
 
     // Assert
     expect(response.status).toBe(500);
-    expect(await response.json()).toEqual({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
+    expect(await response.json()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32603, message: 'Internal error' },
+      id: null,
+    });
     expect(lines.join('\n')).toContain('no_such_function_tool');
   });
 });

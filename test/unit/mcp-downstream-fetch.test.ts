@@ -18,7 +18,13 @@ function fakeFetch(routes: Record<string, () => Response> = {}) {
   const sent: Sent[] = [];
   const impl = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = String(input);
-    sent.push({ url, method: init?.method ?? 'GET', headers: new Headers(init?.headers), body: init?.body, redirect: init?.redirect });
+    sent.push({
+      url,
+      method: init?.method ?? 'GET',
+      headers: new Headers(init?.headers),
+      body: init?.body,
+      redirect: init?.redirect,
+    });
     return routes[url]?.() ?? new Response('ok');
   }) as typeof fetch;
   return { impl, sent };
@@ -39,7 +45,12 @@ describe('which requests carry the caller Authorization', () => {
   ])('$authMode → $url with $authorization: $expected', async ({ authMode, url, authorization, expected }) => {
     // Arrange
     const { impl, sent } = fakeFetch();
-    const fetch = createDownstreamFetch({ authMode, authorization, passthroughOrigins: new Set([ALLOWED]), fetch: impl });
+    const fetch = createDownstreamFetch({
+      authMode,
+      authorization,
+      passthroughOrigins: new Set([ALLOWED]),
+      fetch: impl,
+    });
 
     // Act
     await fetch(url);
@@ -54,19 +65,33 @@ describe('which requests carry the caller Authorization', () => {
     { authMode: 'apiKey', url: `${ALLOWED}/v1`, expected: 'Basic tool-own' },
     { authMode: 'bearerPassthrough', url: 'https://other.example.com', expected: 'Basic tool-own' },
     { authMode: 'bearerPassthrough', url: `${ALLOWED}/v1`, expected: TOKEN },
-  ])("a tool's own Authorization header stays unless passthrough replaces it ($authMode, $url)", async ({ authMode, url, expected }) => {
-    const { impl, sent } = fakeFetch();
-    const fetch = createDownstreamFetch({ authMode, authorization: TOKEN, passthroughOrigins: new Set([ALLOWED]), fetch: impl });
+  ])(
+    "a tool's own Authorization header stays unless passthrough replaces it ($authMode, $url)",
+    async ({ authMode, url, expected }) => {
+      const { impl, sent } = fakeFetch();
+      const fetch = createDownstreamFetch({
+        authMode,
+        authorization: TOKEN,
+        passthroughOrigins: new Set([ALLOWED]),
+        fetch: impl,
+      });
 
-    await fetch(url, { headers: { authorization: 'Basic tool-own' } });
+      await fetch(url, { headers: { authorization: 'Basic tool-own' } });
 
-    expect(sent[0].headers.get('authorization')).toBe(expected);
-  });
+      expect(sent[0].headers.get('authorization')).toBe(expected);
+    },
+  );
 });
 
 describe('redirects', () => {
   const passthrough = (impl: typeof fetch, maxRedirects?: number) =>
-    createDownstreamFetch({ authMode: 'bearerPassthrough', authorization: TOKEN, passthroughOrigins: new Set([ALLOWED]), fetch: impl, maxRedirects });
+    createDownstreamFetch({
+      authMode: 'bearerPassthrough',
+      authorization: TOKEN,
+      passthroughOrigins: new Set([ALLOWED]),
+      fetch: impl,
+      maxRedirects,
+    });
 
   it('keeps the header on same-origin hops and drops it for good once a hop leaves the origin', async () => {
     // Arrange: A → A → B → A
@@ -91,7 +116,12 @@ describe('redirects', () => {
 
   it("drops a tool's own Authorization on a cross-origin hop too", async () => {
     const { impl, sent } = fakeFetch({ 'https://other.example.com/a': redirect(302, 'https://third.example.com/b') });
-    const fetch = createDownstreamFetch({ authMode: 'apiKey', authorization: TOKEN, passthroughOrigins: new Set(), fetch: impl });
+    const fetch = createDownstreamFetch({
+      authMode: 'apiKey',
+      authorization: TOKEN,
+      passthroughOrigins: new Set(),
+      fetch: impl,
+    });
 
     await fetch('https://other.example.com/a', { headers: { authorization: 'Basic tool-own' } });
 
@@ -108,7 +138,11 @@ describe('redirects', () => {
   ])('$status after $method continues with $next', async ({ status, method, next, body }) => {
     const { impl, sent } = fakeFetch({ [`${ALLOWED}/a`]: redirect(status, '/b') });
 
-    await passthrough(impl)(`${ALLOWED}/a`, { method, body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    await passthrough(impl)(`${ALLOWED}/a`, {
+      method,
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
 
     expect(sent[1]).toMatchObject({ url: `${ALLOWED}/b`, method: next, body });
     expect(sent[1].headers.get('content-type')).toBe(body === undefined ? null : 'application/json');
@@ -124,8 +158,16 @@ describe('redirects', () => {
   });
 
   it.each([
-    { name: 'a redirect loop', routes: { [`${ALLOWED}/loop`]: redirect(302, '/loop') }, message: /more than 3 redirects/ },
-    { name: 'a redirect to file:', routes: { [`${ALLOWED}/loop`]: redirect(302, 'file:///etc/passwd') }, message: /scheme file: is not allowed/ },
+    {
+      name: 'a redirect loop',
+      routes: { [`${ALLOWED}/loop`]: redirect(302, '/loop') },
+      message: /more than 3 redirects/,
+    },
+    {
+      name: 'a redirect to file:',
+      routes: { [`${ALLOWED}/loop`]: redirect(302, 'file:///etc/passwd') },
+      message: /scheme file: is not allowed/,
+    },
   ])('refuses $name with a DownstreamError', async ({ routes, message }) => {
     const { impl } = fakeFetch(routes);
 

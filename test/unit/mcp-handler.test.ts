@@ -13,7 +13,10 @@ const logger = createLogger('mcp', { level: 'debug', sink: (line) => lines.push(
 const handler = createHandler({ env: {}, logger });
 const server = (name: string): ResolvedServer => servers.find((s) => s.name === name)!;
 
-function withAuthorizer(event: APIGatewayProxyEvent, authorizer: Record<string, unknown> | undefined): APIGatewayProxyEvent {
+function withAuthorizer(
+  event: APIGatewayProxyEvent,
+  authorizer: Record<string, unknown> | undefined,
+): APIGatewayProxyEvent {
   return { ...event, requestContext: { ...event.requestContext, authorizer } };
 }
 
@@ -32,7 +35,12 @@ describe('the events/ fixtures through handler', () => {
         content: [
           {
             type: 'text',
-            text: JSON.stringify({ server: 'demo-apikey', authMode: 'apiKey', keyId: 'key_3f9a1c0d7e2b4a68', authorizationReceived: false }),
+            text: JSON.stringify({
+              server: 'demo-apikey',
+              authMode: 'apiKey',
+              keyId: 'key_3f9a1c0d7e2b4a68',
+              authorizationReceived: false,
+            }),
           },
         ],
       },
@@ -61,15 +69,34 @@ describe('the events/ fixtures through handler', () => {
 describe('server selection', () => {
   const whoami = rpc('tools/call', { name: 'whoami', arguments: {} });
   it.each([
-    { name: 'REST resource', event: restEvent({ resource: '/demo-public/mcp', path: '/demo-public/mcp', body: whoami }), server: 'demo-public' },
-    { name: 'REST proxy resource, matched by path', event: restEvent({ resource: '/{proxy+}', path: '/demo-public/mcp', body: whoami }), server: 'demo-public' },
-    { name: 'HTTP API route key', event: httpApiEvent({ routeKey: 'POST /demo-public/mcp', rawPath: '/prod/demo-public/mcp', body: whoami }), server: 'demo-public' },
-    { name: 'HTTP API $default route, matched by raw path', event: httpApiEvent({ routeKey: '$default', rawPath: '/demo-public/mcp', body: whoami }), server: 'demo-public' },
+    {
+      name: 'REST resource',
+      event: restEvent({ resource: '/demo-public/mcp', path: '/demo-public/mcp', body: whoami }),
+      server: 'demo-public',
+    },
+    {
+      name: 'REST proxy resource, matched by path',
+      event: restEvent({ resource: '/{proxy+}', path: '/demo-public/mcp', body: whoami }),
+      server: 'demo-public',
+    },
+    {
+      name: 'HTTP API route key',
+      event: httpApiEvent({ routeKey: 'POST /demo-public/mcp', rawPath: '/prod/demo-public/mcp', body: whoami }),
+      server: 'demo-public',
+    },
+    {
+      name: 'HTTP API $default route, matched by raw path',
+      event: httpApiEvent({ routeKey: '$default', rawPath: '/demo-public/mcp', body: whoami }),
+      server: 'demo-public',
+    },
   ])('$name → $server', async ({ event, server: expected }) => {
     const response = await handler(event as McpEvent);
 
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(JSON.parse(response.body).result.content[0].text)).toMatchObject({ server: expected, keyId: null });
+    expect(JSON.parse(JSON.parse(response.body).result.content[0].text)).toMatchObject({
+      server: expected,
+      keyId: null,
+    });
   });
 
   it.each([
@@ -85,7 +112,15 @@ describe('server selection', () => {
 
   it('serves the pinned server (MCP_SERVER_NAME) whatever the route', async () => {
     const pinned = createHandler({ env: { MCP_SERVER_NAME: 'demo-public' }, logger });
-    const event = restEvent({ resource: '/anything', path: '/anything', body: rpc('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } }) });
+    const event = restEvent({
+      resource: '/anything',
+      path: '/anything',
+      body: rpc('initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 't', version: '1' },
+      }),
+    });
 
     const response = await pinned(event);
 
@@ -101,17 +136,34 @@ describe('server selection', () => {
 describe('authorizer context on guarded servers', () => {
   const fixture = loadEvent('mcp-tools-call.json');
   it.each([
-    { name: 'strings from API Gateway', authorizer: { principalId: 'key_1', server: 'demo-apikey', keyId: 'key_1', authMode: 'apiKey' }, status: 200 },
-    { name: 'raw values from sam local', authorizer: { server: 'demo-apikey', keyId: 42, authMode: 'apiKey' }, status: 200 },
+    {
+      name: 'strings from API Gateway',
+      authorizer: { principalId: 'key_1', server: 'demo-apikey', keyId: 'key_1', authMode: 'apiKey' },
+      status: 200,
+    },
+    {
+      name: 'raw values from sam local',
+      authorizer: { server: 'demo-apikey', keyId: 42, authMode: 'apiKey' },
+      status: 200,
+    },
     { name: 'no context (route bypassed the authorizer)', authorizer: undefined, status: 403 },
-    { name: 'context for another server', authorizer: { server: 'demo-passthrough', keyId: 'key_1', authMode: 'bearerPassthrough' }, status: 403 },
-    { name: 'context with another auth mode', authorizer: { server: 'demo-apikey', keyId: 'key_1', authMode: 'none' }, status: 403 },
+    {
+      name: 'context for another server',
+      authorizer: { server: 'demo-passthrough', keyId: 'key_1', authMode: 'bearerPassthrough' },
+      status: 403,
+    },
+    {
+      name: 'context with another auth mode',
+      authorizer: { server: 'demo-apikey', keyId: 'key_1', authMode: 'none' },
+      status: 403,
+    },
     { name: 'context without keyId', authorizer: { server: 'demo-apikey', authMode: 'apiKey' }, status: 403 },
   ])('$name → $status', async ({ authorizer, status }) => {
     const response = await handler(withAuthorizer(fixture, authorizer));
 
     expect(response.statusCode).toBe(status);
-    if (status === 403) expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32000, message: 'Forbidden' } });
+    if (status === 403)
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32000, message: 'Forbidden' } });
   });
 });
 
@@ -119,10 +171,22 @@ describe('resolveInvocation', () => {
   it.each([
     { server: 'demo-public', context: undefined, expected: { ok: true, keyId: null } },
     { server: 'demo-public', context: { server: 'demo-public', keyId: 'key_9' }, expected: { ok: true, keyId: null } },
-    { server: 'demo-apikey', context: { server: 'demo-apikey', keyId: 'key_9' }, expected: { ok: true, keyId: 'key_9' } },
-    { server: 'demo-passthrough', context: { server: 'demo-passthrough', keyId: 'key_9', authMode: 'bearerPassthrough' }, expected: { ok: true, keyId: 'key_9' } },
+    {
+      server: 'demo-apikey',
+      context: { server: 'demo-apikey', keyId: 'key_9' },
+      expected: { ok: true, keyId: 'key_9' },
+    },
+    {
+      server: 'demo-passthrough',
+      context: { server: 'demo-passthrough', keyId: 'key_9', authMode: 'bearerPassthrough' },
+      expected: { ok: true, keyId: 'key_9' },
+    },
     { server: 'demo-apikey', context: undefined, expected: { ok: false } },
-    { server: 'demo-passthrough', context: { server: 'demo-apikey', keyId: 'key_9', authMode: 'apiKey' }, expected: { ok: false } },
+    {
+      server: 'demo-passthrough',
+      context: { server: 'demo-apikey', keyId: 'key_9', authMode: 'apiKey' },
+      expected: { ok: false },
+    },
   ])('$server with $context', ({ server: name, context, expected }) => {
     const decision = resolveInvocation(server(name), context);
 

@@ -6,43 +6,88 @@ import type { ToolContext } from '../../lambdas/mcp/tools/types';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 
-const deps = { env: { API_URL: 'https://api.example.com/base' }, logger: createLogger('mcp', { sink: () => undefined }) };
+const deps = {
+  env: { API_URL: 'https://api.example.com/base' },
+  logger: createLogger('mcp', { sink: () => undefined }),
+};
 
 function tool(overrides: Partial<HttpToolConfig> = {}): HttpToolConfig {
-  return { kind: 'http', name: 'get_thing', description: 'd', baseUrl: { env: 'API_URL' }, path: '/things/{id}', parameters: { id: { type: 'string' } }, ...overrides };
+  return {
+    kind: 'http',
+    name: 'get_thing',
+    description: 'd',
+    baseUrl: { env: 'API_URL' },
+    path: '/things/{id}',
+    parameters: { id: { type: 'string' } },
+    ...overrides,
+  };
 }
 
 function ctxWith(fetch: ToolContext['fetch']): ToolContext {
-  return { server: 's', authMode: 'none', keyId: null, authorizationReceived: false, fetch, signal: new AbortController().signal };
+  return {
+    server: 's',
+    authMode: 'none',
+    keyId: null,
+    authorizationReceived: false,
+    fetch,
+    signal: new AbortController().signal,
+  };
 }
 
 describe('compileHttpTool configuration errors', () => {
   it.each([
-    { name: 'placeholder naming no parameter', config: tool({ path: '/things/{nope}' }), message: /\{nope\} names no parameter/ },
-    { name: 'placeholder in a header naming no parameter', config: tool({ headers: { 'x-a': '{who}' } }), message: /\{who\} names no parameter/ },
-    { name: 'placeholder in the body naming no parameter', config: tool({ method: 'POST', body: { a: ['{who}'] } }), message: /\{who\} names no parameter/ },
+    {
+      name: 'placeholder naming no parameter',
+      config: tool({ path: '/things/{nope}' }),
+      message: /\{nope\} names no parameter/,
+    },
+    {
+      name: 'placeholder in a header naming no parameter',
+      config: tool({ headers: { 'x-a': '{who}' } }),
+      message: /\{who\} names no parameter/,
+    },
+    {
+      name: 'placeholder in the body naming no parameter',
+      config: tool({ method: 'POST', body: { a: ['{who}'] } }),
+      message: /\{who\} names no parameter/,
+    },
     { name: 'GET with a body', config: tool({ body: { id: '{id}' } }), message: /GET request cannot have a body/ },
-    { name: 'invalid parameter name', config: tool({ path: '', parameters: { 'a-b': { type: 'string' } } }), message: /parameter name "a-b"/ },
+    {
+      name: 'invalid parameter name',
+      config: tool({ path: '', parameters: { 'a-b': { type: 'string' } } }),
+      message: /parameter name "a-b"/,
+    },
   ])('$name → ConfigError', ({ config, message }) => {
     expect(() => compileHttpTool(config, deps)).toThrow(ConfigError);
     expect(() => compileHttpTool(config, deps)).toThrow(message);
   });
 
   it.each([
-    { name: 'unset environment variable', baseUrl: { env: 'MISSING_URL' }, message: /get_thing is not configured: .*MISSING_URL/ },
-    { name: 'not a URL', baseUrl: 'api.example.com', message: /not configured: baseUrl "api.example.com" is not a URL/ },
+    {
+      name: 'unset environment variable',
+      baseUrl: { env: 'MISSING_URL' },
+      message: /get_thing is not configured: .*MISSING_URL/,
+    },
+    {
+      name: 'not a URL',
+      baseUrl: 'api.example.com',
+      message: /not configured: baseUrl "api.example.com" is not a URL/,
+    },
     { name: 'not http(s)', baseUrl: 'ftp://api.example.com', message: /must be an http or https URL/ },
     { name: 'with a query', baseUrl: 'https://api.example.com/?k=1', message: /must not have a query/ },
-  ])('a base URL problem ($name) becomes a tool error at call time, without any request', async ({ baseUrl, message }) => {
-    const fetch = jest.fn();
-    const compiled = compileHttpTool(tool({ baseUrl }), deps);
+  ])(
+    'a base URL problem ($name) becomes a tool error at call time, without any request',
+    async ({ baseUrl, message }) => {
+      const fetch = jest.fn();
+      const compiled = compileHttpTool(tool({ baseUrl }), deps);
 
-    const result = await compiled.run({ id: '1' }, ctxWith(fetch));
+      const result = await compiled.run({ id: '1' }, ctxWith(fetch));
 
-    expect(result.isError).toBe(true);
-    expect(result.content).toEqual([{ type: 'text', text: expect.stringMatching(message) }]);
-    expect(fetch).not.toHaveBeenCalled();
-  });
+      expect(result.isError).toBe(true);
+      expect(result.content).toEqual([{ type: 'text', text: expect.stringMatching(message) }]);
+      expect(fetch).not.toHaveBeenCalled();
+    },
+  );
 });
 
 describe('input schema from typed parameters', () => {
@@ -63,7 +108,11 @@ describe('input schema from typed parameters', () => {
     );
 
     // Act
-    const schema = z.toJSONSchema(compiled.inputSchema) as { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
+    const schema = z.toJSONSchema(compiled.inputSchema) as {
+      properties: Record<string, unknown>;
+      required: string[];
+      additionalProperties: boolean;
+    };
 
     // Assert
     expect(schema.properties).toMatchObject({
@@ -87,11 +136,23 @@ describe('buildUrl', () => {
     { template: 'items', args: {}, expected: 'https://api.example.com/v1/items' },
     { template: '?a=1', args: {}, expected: 'https://api.example.com/v1?a=1' },
     { template: '/items/{id}', args: { id: '../admin' }, expected: 'https://api.example.com/v1/items/..%2Fadmin' },
-    { template: '/items/{id}', args: { id: '@evil.example' }, expected: 'https://api.example.com/v1/items/%40evil.example' },
-    { template: '/search?q={q}&n={n}', args: { q: 'a b&c=d#e', n: 5 }, expected: 'https://api.example.com/v1/search?q=a%20b%26c%3Dd%23e&n=5' },
+    {
+      template: '/items/{id}',
+      args: { id: '@evil.example' },
+      expected: 'https://api.example.com/v1/items/%40evil.example',
+    },
+    {
+      template: '/search?q={q}&n={n}',
+      args: { q: 'a b&c=d#e', n: 5 },
+      expected: 'https://api.example.com/v1/search?q=a%20b%26c%3Dd%23e&n=5',
+    },
     { template: '/search?q={q}&n={n}', args: { n: 5 }, expected: 'https://api.example.com/v1/search?n=5' },
     { template: '/search?q={q}', args: {}, expected: 'https://api.example.com/v1/search' },
-    { template: '/f?on={on}&tags={tags}', args: { on: true, tags: ['x', 'y'] }, expected: 'https://api.example.com/v1/f?on=true&tags=%5B%22x%22%2C%22y%22%5D' },
+    {
+      template: '/f?on={on}&tags={tags}',
+      args: { on: true, tags: ['x', 'y'] },
+      expected: 'https://api.example.com/v1/f?on=true&tags=%5B%22x%22%2C%22y%22%5D',
+    },
   ])('$template with $args → $expected', ({ template, args, expected }) => {
     expect(buildUrl(base, template, args).href).toBe(expected);
   });
@@ -125,9 +186,17 @@ describe('renderBody', () => {
   it.each([
     { template: '{n}', args: { n: 3 }, expected: 3 },
     { template: { n: '{n}', s: 'n is {n}' }, args: { n: 3 }, expected: { n: 3, s: 'n is 3' } },
-    { template: { o: '{o}', a: ['{a}', '{missing}'] }, args: { o: { k: [1] }, a: false }, expected: { o: { k: [1] }, a: [false, null] } },
+    {
+      template: { o: '{o}', a: ['{a}', '{missing}'] },
+      args: { o: { k: [1] }, a: false },
+      expected: { o: { k: [1] }, a: [false, null] },
+    },
     { template: { keep: 1, gone: '{missing}', text: 'x{missing}y' }, args: {}, expected: { keep: 1, text: 'xy' } },
-    { template: { deep: { list: [{ v: '{v}' }] }, lit: null, num: 2 }, args: { v: 'ok' }, expected: { deep: { list: [{ v: 'ok' }] }, lit: null, num: 2 } },
+    {
+      template: { deep: { list: [{ v: '{v}' }] }, lit: null, num: 2 },
+      args: { v: 'ok' },
+      expected: { deep: { list: [{ v: 'ok' }] }, lit: null, num: 2 },
+    },
   ])('$template with $args', ({ template, args, expected }) => {
     expect(renderBody(template, args)).toEqual(expected);
   });

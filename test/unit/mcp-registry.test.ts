@@ -4,15 +4,23 @@ import { buildToolDefinitions, functionTools } from '../../lambdas/mcp/tools/reg
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 
-const deps = { env: { DOWNSTREAM_URL: 'https://downstream.example.com' }, logger: createLogger('mcp', { sink: () => undefined }) };
+const deps = {
+  env: { DOWNSTREAM_URL: 'https://downstream.example.com' },
+  logger: createLogger('mcp', { sink: () => undefined }),
+};
 
 describe('tool registry', () => {
-  it.each(servers.map((server) => ({ name: server.name, server })))('builds every tool of configured server $name', ({ server }) => {
-    const tools = buildToolDefinitions(server, deps);
+  it.each(servers.map((server) => ({ name: server.name, server })))(
+    'builds every tool of configured server $name',
+    ({ server }) => {
+      const tools = buildToolDefinitions(server, deps);
 
-    expect(tools.map((tool) => tool.name)).toEqual(server.tools.map((ref) => (typeof ref === 'string' ? ref : ref.name)));
-    for (const tool of tools) expect(tool.description.length).toBeGreaterThan(0);
-  });
+      expect(tools.map((tool) => tool.name)).toEqual(
+        server.tools.map((ref) => (typeof ref === 'string' ? ref : ref.name)),
+      );
+      for (const tool of tools) expect(tool.description.length).toBeGreaterThan(0);
+    },
+  );
 
   it('names the registry file when a server lists an unknown function tool', () => {
     const [server] = resolveServers([{ name: 'x', authMode: 'none', tools: ['echo', 'ghost'] }]);

@@ -45,7 +45,8 @@ export function createDownstreamFetch(options: DownstreamFetchOptions): Downstre
       if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
 
       await response.body?.cancel();
-      if (redirects >= maxRedirects) throw new DownstreamError(`more than ${maxRedirects} redirects from ${url.origin}`);
+      if (redirects >= maxRedirects)
+        throw new DownstreamError(`more than ${maxRedirects} redirects from ${url.origin}`);
       const next = parseHttpUrl(location, url);
       if (next.origin !== url.origin) crossedOrigin = true;
       if (response.status === 303 ? method !== 'HEAD' : response.status <= 302 && method === 'POST') {

@@ -54,7 +54,11 @@ export function compileHttpTool(config: HttpToolConfig, deps: HttpToolDeps): Too
         return toolError(`${config.name}: ${describeError(error).errorMessage}`);
       }
       const body = config.body === undefined ? undefined : JSON.stringify(renderBody(config.body, args));
-      return callDownstream({ tool: config.name, url, method, headers, body, timeoutMs, maxResponseBytes }, ctx, deps.logger);
+      return callDownstream(
+        { tool: config.name, url, method, headers, body, timeoutMs, maxResponseBytes },
+        ctx,
+        deps.logger,
+      );
     },
   };
 }
@@ -222,7 +226,8 @@ export function buildUrl(baseUrl: URL, template: string, args: Args): URL {
     if (pairs.length > 0) rendered += `?${pairs.join('&')}`;
   }
   const base = baseUrl.href.replace(/\/+$/, '');
-  const joined = rendered === '' || rendered.startsWith('?') ? base + rendered : `${base}/${rendered.replace(/^\/+/, '')}`;
+  const joined =
+    rendered === '' || rendered.startsWith('?') ? base + rendered : `${base}/${rendered.replace(/^\/+/, '')}`;
   const url = new URL(joined);
   if (url.origin !== baseUrl.origin) throw new DownstreamError('rendered URL leaves the configured base origin');
   return url;
@@ -246,7 +251,9 @@ export function renderBody(template: unknown, args: Args): unknown {
   if (typeof template === 'string') {
     const whole = WHOLE_PLACEHOLDER.exec(template);
     if (whole) return args[whole[1]];
-    return template.replace(PLACEHOLDER, (_match, name: string) => (args[name] === undefined ? '' : stringify(args[name])));
+    return template.replace(PLACEHOLDER, (_match, name: string) =>
+      args[name] === undefined ? '' : stringify(args[name]),
+    );
   }
   if (Array.isArray(template)) return template.map((item) => renderBody(item, args) ?? null);
   if (template !== null && typeof template === 'object') {

@@ -60,7 +60,11 @@ function mutate(key: string, kind: number, position: number, char: string): stri
  * values; header names in odd cases and lookalikes; duplicated and conflicting multi-value
  * headers; unknown routes and malformed ARNs.
  */
-export function authorizerEvents(keys: readonly FuzzKey[], authorizations: readonly string[], servers: readonly ResolvedServer[]) {
+export function authorizerEvents(
+  keys: readonly FuzzKey[],
+  authorizations: readonly string[],
+  servers: readonly ResolvedServer[],
+) {
   const realKeys = keys.map((key) => key.apiKey);
   const validKeys = keys.filter((key) => key.state === 'valid').map((key) => key.apiKey);
 
@@ -75,7 +79,10 @@ export function authorizerEvents(keys: readonly FuzzKey[], authorizations: reado
     { weight: 1, arbitrary: fc.stringMatching(/^mcpg_[A-Za-z0-9_-]{32}$/) },
     { weight: 3, arbitrary: fc.string({ maxLength: 48 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 48 }) },
-    { weight: 2, arbitrary: fc.constantFrom('', ' ', '\t', 'null', 'undefined', 'mcpg_', 'key_0123456789abcdef', '*', '%00') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom('', ' ', '\t', 'null', 'undefined', 'mcpg_', 'key_0123456789abcdef', '*', '%00'),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 33, max: 9000 }).map((n) => 'mcpg_' + 'A'.repeat(n)) },
   );
   const authorizationValue = fc.oneof(
@@ -85,9 +92,24 @@ export function authorizerEvents(keys: readonly FuzzKey[], authorizations: reado
     { weight: 1, arbitrary: fc.constantFrom(...realKeys).map((key) => `Bearer ${key}`) },
   );
   const keyName = fc.constantFrom('x-api-key', 'X-Api-Key', 'X-API-KEY', 'x-API-key');
-  const keyLookalike = fc.constantFrom('x-api-keys', 'api-key', 'x_api_key', 'x-api-key ', ' x-api-key', 'x-apikey', 'xapikey');
+  const keyLookalike = fc.constantFrom(
+    'x-api-keys',
+    'api-key',
+    'x_api_key',
+    'x-api-key ',
+    ' x-api-key',
+    'x-apikey',
+    'xapikey',
+  );
   const authName = fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION');
-  const otherName = fc.constantFrom('proxy-authorization', 'cookie', 'host', 'content-type', 'x-amzn-trace-id', 'x-forwarded-for');
+  const otherName = fc.constantFrom(
+    'proxy-authorization',
+    'cookie',
+    'host',
+    'content-type',
+    'x-amzn-trace-id',
+    'x-forwarded-for',
+  );
   const header = fc.oneof(
     { weight: 5, arbitrary: fc.tuple(keyName, apiKeyValue) },
     { weight: 1, arbitrary: fc.tuple(keyLookalike, apiKeyValue) },
@@ -99,7 +121,10 @@ export function authorizerEvents(keys: readonly FuzzKey[], authorizations: reado
 
   const route = fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom(...servers.flatMap((server) => server.routes)) },
-    { weight: 1, arbitrary: fc.constantFrom('/unknown/mcp', '/demo-apikey/mcp/', '/DEMO-APIKEY/mcp', '/demo-apikey', '/') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('/unknown/mcp', '/demo-apikey/mcp/', '/DEMO-APIKEY/mcp', '/demo-apikey', '/'),
+    },
   );
   const arnShape = fc.oneof(
     { weight: 20, arbitrary: fc.constant('normal') },
@@ -182,7 +207,8 @@ export function headerValues(event: Record<string, unknown>, name: string): stri
     if (header.toLowerCase() === name && typeof value === 'string') values.push(value);
   }
   for (const [header, list] of Object.entries((event.multiValueHeaders as Record<string, unknown> | null) ?? {})) {
-    if (header.toLowerCase() === name && Array.isArray(list)) values.push(...list.filter((v): v is string => typeof v === 'string'));
+    if (header.toLowerCase() === name && Array.isArray(list))
+      values.push(...list.filter((v): v is string => typeof v === 'string'));
   }
   return values;
 }

@@ -27,7 +27,8 @@ export function createHttpClient(baseUrl: string, maxSockets = 50) {
     send(req: HttpRequest): Promise<HttpResponse> {
       const sentAt = performance.now();
       return new Promise((resolve, reject) => {
-        const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+        const body =
+          req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
         const outgoing = request(
           {
             host: url.hostname,

@@ -54,7 +54,14 @@ const params = fc.oneof(
         name: toolName,
         arguments: fc.oneof(
           json,
-          fc.record({ text: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.integer(), fc.constant(null)) }),
+          fc.record({
+            text: fc.oneof(
+              fc.string({ maxLength: 40 }),
+              fc.string({ unit: 'binary', maxLength: 20 }),
+              fc.integer(),
+              fc.constant(null),
+            ),
+          }),
           fc.dictionary(fc.string({ maxLength: 10 }), json, { maxKeys: 4 }),
         ),
         _meta: json,
@@ -66,24 +73,50 @@ const params = fc.oneof(
     weight: 3,
     arbitrary: fc.record(
       {
-        protocolVersion: fc.oneof(fc.constantFrom('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '1999-01-01', ''), fc.string({ maxLength: 12 }), fc.integer()),
+        protocolVersion: fc.oneof(
+          fc.constantFrom('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '1999-01-01', ''),
+          fc.string({ maxLength: 12 }),
+          fc.integer(),
+        ),
         capabilities: json,
-        clientInfo: fc.oneof(fc.record({ name: fc.string({ maxLength: 10 }), version: fc.string({ maxLength: 6 }) }), json),
+        clientInfo: fc.oneof(
+          fc.record({ name: fc.string({ maxLength: 10 }), version: fc.string({ maxLength: 6 }) }),
+          json,
+        ),
       },
       { requiredKeys: [] },
     ),
   },
-  { weight: 1, arbitrary: fc.record({ level: fc.oneof(fc.constantFrom('debug', 'info', 'emergency', 'loud'), fc.integer()) }) },
-  { weight: 1, arbitrary: fc.record({ cursor: fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), requestId: id, reason: json }, { requiredKeys: [] }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ level: fc.oneof(fc.constantFrom('debug', 'info', 'emergency', 'loud'), fc.integer()) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { cursor: fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), requestId: id, reason: json },
+      { requiredKeys: [] },
+    ),
+  },
 );
 const message = fc.record(
   {
-    jsonrpc: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>('2.0') }, { weight: 1, arbitrary: fc.constantFrom<unknown>('1.0', 2, null, '', '2.0 ') }),
+    jsonrpc: fc.oneof(
+      { weight: 8, arbitrary: fc.constant<unknown>('2.0') },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>('1.0', 2, null, '', '2.0 ') },
+    ),
     id,
     method: rpcMethod,
     params,
     result: json,
-    error: fc.record({ code: fc.oneof(fc.integer(), fc.string({ maxLength: 6 })), message: fc.oneof(fc.string({ maxLength: 20 }), fc.integer()), data: json }, { requiredKeys: [] }),
+    error: fc.record(
+      {
+        code: fc.oneof(fc.integer(), fc.string({ maxLength: 6 })),
+        message: fc.oneof(fc.string({ maxLength: 20 }), fc.integer()),
+        data: json,
+      },
+      { requiredKeys: [] },
+    ),
   },
   { requiredKeys: [] },
 );
@@ -125,7 +158,9 @@ const body: fc.Arbitrary<{ body: string | Buffer | null; bodyKind: string }> = f
   { weight: 6, arbitrary: message.map((m) => ({ body: JSON.stringify(m), bodyKind: 'message' })) },
   {
     weight: 3,
-    arbitrary: fc.array(fc.oneof(message, nearValid), { maxLength: 6 }).map((batch) => ({ body: JSON.stringify(batch), bodyKind: 'batch' })),
+    arbitrary: fc
+      .array(fc.oneof(message, nearValid), { maxLength: 6 })
+      .map((batch) => ({ body: JSON.stringify(batch), bodyKind: 'batch' })),
   },
   {
     weight: 1,
@@ -146,18 +181,37 @@ const body: fc.Arbitrary<{ body: string | Buffer | null; bodyKind: string }> = f
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom('', 'null', '{', '[', '{"jsonrpc":"2.0"', '\ufeff{"jsonrpc":"2.0","id":1,"method":"ping"}', 'NaN', '1e999', '{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}', '[]', '[[]]', '{}', '"ping"')
+      .constantFrom(
+        '',
+        'null',
+        '{',
+        '[',
+        '{"jsonrpc":"2.0"',
+        '\ufeff{"jsonrpc":"2.0","id":1,"method":"ping"}',
+        'NaN',
+        '1e999',
+        '{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}',
+        '[]',
+        '[[]]',
+        '{}',
+        '"ping"',
+      )
       .map((text) => ({ body: text, bodyKind: 'edge' })),
   },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.integer({ min: 200, max: 30_000 }), fc.constantFrom('top', 'params', 'id', 'arguments', 'result', 'error-data', 'meta', 'notification'))
+      .tuple(
+        fc.integer({ min: 200, max: 30_000 }),
+        fc.constantFrom('top', 'params', 'id', 'arguments', 'result', 'error-data', 'meta', 'notification'),
+      )
       .map(([depth, where]) => ({ body: deep(depth, where), bodyKind: `deep-${where}` })),
   },
   {
     weight: 1,
-    arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({ body: Buffer.from(bytes), bodyKind: 'binary' })),
+    arbitrary: fc
+      .uint8Array({ minLength: 1, maxLength: 64 })
+      .map((bytes) => ({ body: Buffer.from(bytes), bodyKind: 'binary' })),
   },
   { weight: 1, arbitrary: fc.constant({ body: null, bodyKind: 'none' }) },
   {
@@ -171,23 +225,57 @@ const body: fc.Arbitrary<{ body: string | Buffer | null; bodyKind: string }> = f
 
 /** Header values an HTTP client can send (Latin-1, no control characters). */
 const headerText = fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''));
-const headerName = fc.oneof(fc.stringMatching(/^[A-Za-z0-9-]{1,16}$/), fc.constantFrom('constructor', 'toString', '__proto__', 'hasOwnProperty'));
+const headerName = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9-]{1,16}$/),
+  fc.constantFrom('constructor', 'toString', '__proto__', 'hasOwnProperty'),
+);
 
 /** The MCP-relevant headers, mostly right and sometimes wrong. */
 const mcpHeaders = fc.record({
   accept: fc.oneof(
     { weight: 12, arbitrary: fc.constant<string | undefined>(MCP_ACCEPT) },
-    { weight: 1, arbitrary: fc.constantFrom<string | undefined>(undefined, 'application/json', 'text/event-stream', '*/*', '', 'application/json;q=0, text/event-stream', 'TEXT/EVENT-STREAM, APPLICATION/JSON') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<string | undefined>(
+        undefined,
+        'application/json',
+        'text/event-stream',
+        '*/*',
+        '',
+        'application/json;q=0, text/event-stream',
+        'TEXT/EVENT-STREAM, APPLICATION/JSON',
+      ),
+    },
     { weight: 1, arbitrary: headerText },
   ),
   contentType: fc.oneof(
     { weight: 12, arbitrary: fc.constant<string | undefined>('application/json') },
-    { weight: 1, arbitrary: fc.constantFrom<string | undefined>(undefined, 'application/json; charset=utf-8', 'text/plain', 'application/json, text/plain', 'multipart/form-data; boundary=x', '') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<string | undefined>(
+        undefined,
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/json, text/plain',
+        'multipart/form-data; boundary=x',
+        '',
+      ),
+    },
     { weight: 1, arbitrary: headerText },
   ),
   protocolVersion: fc.oneof(
     { weight: 16, arbitrary: fc.constant<string | undefined>(undefined) },
-    { weight: 2, arbitrary: fc.constantFrom<string | undefined>('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '', 'latest') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<string | undefined>(
+        '2025-11-25',
+        '2025-06-18',
+        '2025-03-26',
+        '2024-11-05',
+        '',
+        'latest',
+      ),
+    },
     { weight: 1, arbitrary: headerText },
   ),
   origin: fc.oneof(

@@ -27,7 +27,12 @@ export async function startProbeServer(): Promise<ProbeServer> {
   const server: Server = createServer((req, res) => {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://probe');
-    received.push({ path: url.pathname + url.search, host: req.headers.host ?? '', authorization: req.headers.authorization, at: Date.now() });
+    received.push({
+      path: url.pathname + url.search,
+      host: req.headers.host ?? '',
+      authorization: req.headers.authorization,
+      at: Date.now(),
+    });
     if (url.pathname === '/slow') {
       const timer = setTimeout(() => res.end('{"late":true}'), Number(url.searchParams.get('ms') ?? 1000));
       res.on('close', () => clearTimeout(timer));

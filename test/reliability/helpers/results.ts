@@ -14,7 +14,12 @@ export interface Machine {
 }
 
 export function machine(): Machine {
-  return { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }
 
 /**
@@ -27,7 +32,9 @@ export function recordFigures(section: string, figures: Record<string, unknown>)
   writeAtomically(join(FRAGMENTS_DIR, `${section}.json`), JSON.stringify(fragment, null, 2) + '\n');
 
   const sections: Record<string, unknown> = {};
-  for (const file of readdirSync(FRAGMENTS_DIR).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(FRAGMENTS_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     try {
       const parsed = JSON.parse(readFileSync(join(FRAGMENTS_DIR, file), 'utf8')) as { section: string };
       sections[parsed.section] = parsed;
@@ -35,7 +42,10 @@ export function recordFigures(section: string, figures: Record<string, unknown>)
       // a fragment being written by another worker: its own merge will include it
     }
   }
-  writeAtomically(RESULTS_FILE, JSON.stringify({ updatedAt: new Date().toISOString(), machine: machine(), sections }, null, 2) + '\n');
+  writeAtomically(
+    RESULTS_FILE,
+    JSON.stringify({ updatedAt: new Date().toISOString(), machine: machine(), sections }, null, 2) + '\n',
+  );
 }
 
 function writeAtomically(file: string, text: string): void {
@@ -45,7 +55,10 @@ function writeAtomically(file: string, text: string): void {
 }
 
 /** Percentiles (nearest rank) of a list of numbers, rounded to 0.1. */
-export function percentiles(values: readonly number[], ranks: readonly number[] = [50, 90, 99]): Record<string, number> {
+export function percentiles(
+  values: readonly number[],
+  ranks: readonly number[] = [50, 90, 99],
+): Record<string, number> {
   const sorted = [...values].sort((a, b) => a - b);
   const out: Record<string, number> = {};
   for (const rank of ranks) {

@@ -1,7 +1,7 @@
-import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../../lambdas/shared/errors';
-import type { KeyRecord, KeyStore } from '../../lambdas/keys/key-store';
+import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
+import type { KeyRecord, KeyStore } from './key-store';
 
-/** A KeyStore in memory, for unit tests of the pure core; integration tests use DynamoDB (dynalite). */
+/** A KeyStore in memory, for unit tests and benchmarks of the pure core; integration tests use DynamoDB (dynalite). */
 export class MemoryKeyStore implements KeyStore {
   readonly records = new Map<string, KeyRecord>();
   reads = 0;

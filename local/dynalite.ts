@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
-import { DynamoKeyStore, ensureKeysTable } from '../../lambdas/keys/dynamo-key-store';
+import { createDocumentClient } from '../lambdas/keys/dynamo-client';
+import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-store';
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => import('node:http').Server;
@@ -43,14 +43,4 @@ export async function startEmbeddedDynamo(tableName = 'test-keys'): Promise<Embe
       await ensureKeysTable(client, tableName);
     },
   };
-}
-
-/**
- * Points the real authorizer handler at `dynamo`, with its caches off. The handler reads these
- * on its first event, so call this before that.
- */
-export function pointHandlersAt(dynamo: EmbeddedDynamo): void {
-  process.env.KEYS_TABLE_NAME = dynamo.tableName;
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.AUTH_CACHE_TTL_SECONDS = '0';
 }
