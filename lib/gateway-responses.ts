@@ -3,6 +3,7 @@
  * from it and the local stack (`npm start`) imports it to answer the same way. Data only:
  * nothing here may import aws-cdk-lib.
  */
+import { JsonRpcCode, jsonRpcErrorBody } from '../lambdas/shared/json-rpc';
 
 /** One gateway response: the status and the JSON body API Gateway sends instead of calling the integration. */
 export interface GatewayResponseSpec {
@@ -23,14 +24,14 @@ export type GatewayResponseType =
   | 'REQUEST_TOO_LARGE';
 
 /** JSON-RPC's implementation-defined server error, the code MCP SDKs use for transport-level refusals. */
-export const GATEWAY_JSON_RPC_ERROR_CODE = -32000;
+export const GATEWAY_JSON_RPC_ERROR_CODE = JsonRpcCode.ServerError;
 
 /** A JSON-RPC error response with no id, as the MCP handler sends for requests it refuses: MCP clients show its message. */
-function jsonRpcErrorBody(message: string): string {
-  return JSON.stringify({ jsonrpc: '2.0', error: { code: GATEWAY_JSON_RPC_ERROR_CODE, message }, id: null });
+function gatewayErrorBody(message: string): string {
+  return jsonRpcErrorBody(GATEWAY_JSON_RPC_ERROR_CODE, message);
 }
 
-const AUTHORIZER_UNAVAILABLE = jsonRpcErrorBody('Internal Server Error: the API key could not be checked; retry later');
+const AUTHORIZER_UNAVAILABLE = gatewayErrorBody('Internal Server Error: the API key could not be checked; retry later');
 
 /**
  * The responses API Gateway gives instead of calling the MCP handler. In API Gateway,
@@ -39,14 +40,14 @@ const AUTHORIZER_UNAVAILABLE = jsonRpcErrorBody('Internal Server Error: the API 
 export const GATEWAY_RESPONSES: Readonly<Record<GatewayResponseType, GatewayResponseSpec>> = {
   UNAUTHORIZED: {
     statusCode: 401,
-    body: jsonRpcErrorBody(
+    body: gatewayErrorBody(
       'Unauthorized: send a valid x-api-key header for this server (bearerPassthrough servers also need an Authorization header)',
     ),
     errorType: 'UnauthorizedException',
   },
   ACCESS_DENIED: {
     statusCode: 403,
-    body: jsonRpcErrorBody('Forbidden: this API key is not valid for this server'),
+    body: gatewayErrorBody('Forbidden: this API key is not valid for this server'),
     errorType: 'AccessDeniedException',
   },
   // The authorizer threw something other than `Unauthorized` (the key store is down) or timed
@@ -65,12 +66,12 @@ export const GATEWAY_RESPONSES: Readonly<Record<GatewayResponseType, GatewayResp
   },
   THROTTLED: {
     statusCode: 429,
-    body: jsonRpcErrorBody('Too Many Requests: slow down and retry later'),
+    body: gatewayErrorBody('Too Many Requests: slow down and retry later'),
     errorType: 'TooManyRequestsException',
   },
   REQUEST_TOO_LARGE: {
     statusCode: 413,
-    body: jsonRpcErrorBody('Payload Too Large: API Gateway accepts request bodies up to 10 MB'),
+    body: gatewayErrorBody('Payload Too Large: API Gateway accepts request bodies up to 10 MB'),
     errorType: 'RequestTooLargeException',
   },
 };
