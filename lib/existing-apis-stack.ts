@@ -10,7 +10,7 @@ import { ConfigError } from '../lambdas/shared/errors';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import { assignFunctionLogicalIds } from './logical-ids';
-import { McpServer } from './mcp-server';
+import { McpServerFunction } from './mcp-server-function';
 import { acknowledgeRuntime, acknowledgeServerMethods } from './nag';
 import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
 
@@ -66,7 +66,7 @@ export class ExistingApisStack extends Stack {
   public readonly httpApi?: apigwv2.IHttpApi;
   /** The deployment of the REST API's new methods, when `restApi.stageName` is set. */
   public readonly restDeployment?: apigw.Deployment;
-  public readonly servers: readonly McpServer[];
+  public readonly servers: readonly McpServerFunction[];
 
   constructor(scope: Construct, id: string, props: ExistingApisStackProps) {
     super(scope, id, props);
@@ -94,7 +94,7 @@ export class ExistingApisStack extends Stack {
     }
 
     this.servers = servers.map((server) => {
-      const mcp = new McpServer(this, `Server${pascalCase(server.name)}`, {
+      const mcp = new McpServerFunction(this, `Server${pascalCase(server.name)}`, {
         server,
         authorizer: this.authorizer,
         environment: props.serverEnvironment,

@@ -18,6 +18,6 @@ export {
 export { AUTHORIZER_TABLE_ACTIONS, grantKeyLookup, KeysTable, type KeysTableProps } from './keys-table';
 export { AUTHORIZER_FUNCTION_LOGICAL_ID, mcpFunctionLogicalId } from './logical-ids';
 export { apiKeyPlaceholder, McpGateStack, type McpGateStackProps } from './mcp-gate-stack';
-export { MCP_METHODS, McpServer, type McpServerProps } from './mcp-server';
+export { MCP_METHODS, McpServerFunction, type McpServerFunctionProps } from './mcp-server-function';
 export { NAG_REASONS } from './nag';
 export { CONTEXT_KEYS } from './settings';

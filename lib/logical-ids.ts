@@ -1,6 +1,6 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { KeyAuthorizer } from './key-authorizer';
-import type { McpServer } from './mcp-server';
+import type { McpServerFunction } from './mcp-server-function';
 import { pascalCase } from './settings';
 
 /** The logical id of the authorizer function in mcp-gate's stacks. */
@@ -15,7 +15,7 @@ export function mcpFunctionLogicalId(serverName: string): string {
  * Gives the functions readable, stable logical ids (instead of path hashes), so a
  * `sam local` env.json can name them and they survive refactoring of construct paths.
  */
-export function assignFunctionLogicalIds(authorizer: KeyAuthorizer, servers: readonly McpServer[]): void {
+export function assignFunctionLogicalIds(authorizer: KeyAuthorizer, servers: readonly McpServerFunction[]): void {
   setLogicalId(authorizer.handler, AUTHORIZER_FUNCTION_LOGICAL_ID);
   const owners = new Map<string, string>();
   for (const mcp of servers) {

@@ -10,7 +10,7 @@ import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } fro
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import { assignFunctionLogicalIds } from './logical-ids';
-import { McpServer } from './mcp-server';
+import { McpServerFunction } from './mcp-server-function';
 import { acknowledgeGatewayFindings, acknowledgeRuntime, acknowledgeServerMethods } from './nag';
 import { pascalCase } from './settings';
 
@@ -74,7 +74,7 @@ export class McpGateStack extends Stack {
   public readonly authorizer: KeyAuthorizer;
   public readonly api: apigw.RestApi;
   public readonly accessLogGroup: logs.LogGroup;
-  public readonly servers: readonly McpServer[];
+  public readonly servers: readonly McpServerFunction[];
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -118,7 +118,7 @@ export class McpGateStack extends Stack {
     }
 
     this.servers = servers.map((server) => {
-      const mcp = new McpServer(this, `Server${pascalCase(server.name)}`, {
+      const mcp = new McpServerFunction(this, `Server${pascalCase(server.name)}`, {
         server,
         authorizer: this.authorizer,
         environment: props.serverEnvironment,

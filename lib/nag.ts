@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { IConstruct } from 'constructs';
-import type { McpServer } from './mcp-server';
+import type { McpServerFunction } from './mcp-server-function';
 
 /**
  * The cdk-nag AwsSolutions findings mcp-gate accepts, each with its reason. Acknowledged on
@@ -26,8 +26,8 @@ export function acknowledgeGatewayFindings(api: apigw.RestApi): void {
 }
 
 /** Findings on a server's methods and routes: no Cognito (COG4), and no authorization at all on public servers (APIG4). */
-export function acknowledgeServerMethods(server: McpServer): void {
-  // REST methods live under the API's resources, not under the McpServer construct.
+export function acknowledgeServerMethods(server: McpServerFunction): void {
+  // REST methods live under the API's resources, not under the McpServerFunction construct.
   for (const scope of [...server.methods, ...server.httpRoutes]) {
     Validations.of(scope).acknowledge({ id: 'AwsSolutions-COG4', reason: NAG_REASONS.customAuthorizer });
     if (server.server.authMode === 'none') {

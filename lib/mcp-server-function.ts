@@ -12,7 +12,7 @@ import type { KeyAuthorizer } from './key-authorizer';
 /** The methods of an MCP route that reach the handler: POST carries JSON-RPC; GET and DELETE get its 405. */
 export const MCP_METHODS = ['POST', 'GET', 'DELETE'] as const;
 
-export interface McpServerProps extends GateFunctionOptions {
+export interface McpServerFunctionProps extends GateFunctionOptions {
   /** The server's configuration (an entry of config/servers.ts); defaults are applied here. */
   readonly server: ServerConfig;
   /** Required unless the server's `authMode` is `none`. */
@@ -32,7 +32,7 @@ export interface McpServerProps extends GateFunctionOptions {
    */
   readonly samLocalVariables?: boolean;
   /**
-   * A REST API to add the server's routes to right away; see {@link McpServer.addToRestApi}.
+   * A REST API to add the server's routes to right away; see {@link McpServerFunction.addToRestApi}.
    * @default - no routes until `addToRestApi` or `addToHttpApi` is called
    */
   readonly restApi?: apigw.IRestApi;
@@ -54,7 +54,7 @@ export interface McpServerProps extends GateFunctionOptions {
  * and `bearerPassthrough` use the key authorizer (the `Authorization` header reaches the
  * handler unchanged). The function gets no access to the keys table.
  */
-export class McpServer extends Construct {
+export class McpServerFunction extends Construct {
   /** The server's configuration with defaults applied. */
   public readonly server: ResolvedServer;
   public readonly handler: NodejsFunction;
@@ -67,11 +67,13 @@ export class McpServer extends Construct {
   /** One integration per HTTP API (CDK ties an integration to the API it is first used on). */
   private readonly httpIntegrations = new Map<string, HttpLambdaIntegration>();
 
-  constructor(scope: Construct, id: string, props: McpServerProps) {
+  constructor(scope: Construct, id: string, props: McpServerFunctionProps) {
     super(scope, id);
     [this.server] = resolveServers([props.server]);
     if (this.server.authMode !== 'none' && !props.authorizer) {
-      throw new Error(`McpServer "${this.server.name}" has authMode ${this.server.authMode}: pass the KeyAuthorizer`);
+      throw new Error(
+        `McpServerFunction "${this.server.name}" has authMode ${this.server.authMode}: pass the KeyAuthorizer`,
+      );
     }
     this.authorizer = props.authorizer;
     const environment: Record<string, string> = { MCP_SERVER_NAME: this.server.name };
@@ -149,7 +151,7 @@ export class McpServer extends Construct {
   }
 
   private keyAuthorizer(): KeyAuthorizer {
-    if (!this.authorizer) throw new Error(`McpServer "${this.server.name}" needs a KeyAuthorizer`);
+    if (!this.authorizer) throw new Error(`McpServerFunction "${this.server.name}" needs a KeyAuthorizer`);
     return this.authorizer;
   }
 

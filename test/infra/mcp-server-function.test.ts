@@ -5,7 +5,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { findServer } from '../../config/servers';
 import { KeyAuthorizer } from '../../lib/key-authorizer';
 import { KeysTable } from '../../lib/keys-table';
-import { McpServer } from '../../lib/mcp-server';
+import { McpServerFunction } from '../../lib/mcp-server-function';
 import { appWithoutBundling } from './support';
 
 // Arrange once: one server per auth mode on a RestApi, a server with custom routes, a
@@ -17,20 +17,20 @@ const authorizer = new KeyAuthorizer(stack, 'Authorizer', { keysTable: keys.tabl
 const api = new apigw.RestApi(stack, 'Api');
 
 const demo = (name: string) => findServer(name)!;
-const publicServer = new McpServer(stack, 'Public', { server: demo('demo-public'), restApi: api });
-const apiKeyServer = new McpServer(stack, 'ApiKey', { server: demo('demo-apikey'), authorizer, restApi: api });
-const passthrough = new McpServer(stack, 'Passthrough', {
+const publicServer = new McpServerFunction(stack, 'Public', { server: demo('demo-public'), restApi: api });
+const apiKeyServer = new McpServerFunction(stack, 'ApiKey', { server: demo('demo-apikey'), authorizer, restApi: api });
+const passthrough = new McpServerFunction(stack, 'Passthrough', {
   server: demo('demo-passthrough'),
   authorizer,
   restApi: api,
   environment: { DOWNSTREAM_URL: 'https://downstream.example.com', UNRELATED: 'not passed on' },
 });
-new McpServer(stack, 'Custom', {
+new McpServerFunction(stack, 'Custom', {
   server: { name: 'custom', authMode: 'apiKey', tools: ['echo'], routes: ['/custom/a', '/custom/b'] },
   authorizer,
   restApi: api,
 });
-new McpServer(stack, 'Unconfigured', {
+new McpServerFunction(stack, 'Unconfigured', {
   server: { ...demo('demo-passthrough'), name: 'unconfigured', routes: ['/unconfigured/mcp'] },
   authorizer,
   restApi: api,
@@ -52,7 +52,7 @@ function methodsOf(path: string): Record<string, { Properties: Record<string, un
   }) as Record<string, { Properties: Record<string, unknown> }>;
 }
 
-describe('McpServer on a REST API', () => {
+describe('McpServerFunction on a REST API', () => {
   it.each(['/demo-public/mcp', '/demo-apikey/mcp', '/demo-passthrough/mcp', '/custom/a', '/custom/b'])(
     'POST, GET and DELETE on %s reach the handler through a proxy integration',
     (path) => {
@@ -103,11 +103,11 @@ describe('McpServer on a REST API', () => {
 
   it('refuses a guarded server without the authorizer', () => {
     const bare = new Stack(appWithoutBundling(), 'Bare');
-    expect(() => new McpServer(bare, 'S', { server: demo('demo-apikey') })).toThrow(/KeyAuthorizer/);
+    expect(() => new McpServerFunction(bare, 'S', { server: demo('demo-apikey') })).toThrow(/KeyAuthorizer/);
   });
 });
 
-describe('McpServer function', () => {
+describe('McpServerFunction function', () => {
   it('is Node.js 22 on arm64, 512 MB, 29 s', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -145,7 +145,7 @@ describe('McpServer function', () => {
   });
 });
 
-describe('McpServer on HTTP APIs', () => {
+describe('McpServerFunction on HTTP APIs', () => {
   it('adds POST, GET and DELETE routes: NONE for a public server, the key authorizer otherwise', () => {
     template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { ApiId: 'httpa', AuthorizationType: 'NONE' }, 3);
     template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { ApiId: 'httpa', AuthorizationType: 'CUSTOM' }, 3);
