@@ -9,7 +9,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runAuthorizerBench } from './authorizer';
@@ -99,18 +99,9 @@ async function main(): Promise<void> {
     quick,
   });
   const out = join(__dirname, '..', 'BENCHMARKS.md');
-  writeFileSync(out, keepReliability(markdown, existsSync(out) ? readFileSync(out, 'utf8') : ''));
+  writeFileSync(out, markdown);
   log(`wrote ${out} — bench took ${wallSeconds.toFixed(1)} s`);
   clearTimeout(watchdog);
-}
-
-/** The `## Reliability` section is the lead's (filled from the reliability suite): a new run keeps the one already written. */
-function keepReliability(generated: string, previous: string): string {
-  const section = (text: string) => /^## Reliability\n[\s\S]*?(?=^## |(?![\s\S]))/m.exec(text)?.[0];
-  const kept = section(previous);
-  const fresh = section(generated);
-  if (!kept || !fresh || kept.includes('Placeholder:')) return generated;
-  return generated.replace(fresh, kept.endsWith('\n') ? kept : kept + '\n');
 }
 
 function gitDescribe(): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /** The merged figures of the last run of every reliability test file. */
 export const RESULTS_FILE = join(tmpdir(), 'mcp-gate-reliability.json');
-const FRAGMENTS_DIR = join(tmpdir(), 'mcp-gate-reliability');
+export const FRAGMENTS_DIR = join(tmpdir(), 'mcp-gate-reliability');
 
 export interface Machine {
   readonly nproc: number;
