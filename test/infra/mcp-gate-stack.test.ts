@@ -1,23 +1,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { servers } from '../../config/servers';
 import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { CONTEXT_KEYS } from '../../lib/settings';
-import { appWithoutBundling, unacknowledgedNagFindings } from './support';
+import { appAsSynthesized, appWithoutBundling, unacknowledgedNagFindings } from './support';
 
 // Arrange once: the app as `cdk synth` builds it, with real esbuild bundling (the only infra
 // test that bundles), a cache TTL and a downstream URL from context, and the asset metadata
 // the CLI turns on (sam local finds the bundles through it).
-const app = new App({
-  context: {
-    [CONTEXT_KEYS.authCacheTtlSeconds]: '120',
-    DOWNSTREAM_URL: 'https://downstream.example.com',
-    'aws:cdk:enable-asset-metadata': true,
-  },
+const app = appAsSynthesized({
+  [CONTEXT_KEYS.authCacheTtlSeconds]: '120',
+  DOWNSTREAM_URL: 'https://downstream.example.com',
+  'aws:cdk:enable-asset-metadata': true,
 });
 const { main, existingApis } = buildMcpGateApp(app);
 const template = Template.fromStack(main);
@@ -91,7 +89,10 @@ describe('McpGate stack', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       AccessLogSetting: {
-        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] },
+        // The log group's ARN without the `:*` suffix (@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard).
+        DestinationArn: {
+          'Fn::Join': ['', Match.arrayWith([':log-group:', { Ref: Match.stringLikeRegexp('^AccessLogs') }])],
+        },
         Format: Match.anyValue(),
       },
       MethodSettings: [
