@@ -190,9 +190,9 @@ export function renderReport(input: ReportInput): string {
     '',
   );
 
-  // ---- issue-2 figures ----
+  // ---- the authorizer's headline figures ----
   push(
-    '## Figures for the authorizer note (issue 2)',
+    '## The authorizer in figures',
     '',
     table(
       ['', 'measured'],

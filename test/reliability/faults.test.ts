@@ -15,7 +15,7 @@ import { percentiles, recordFigures, tally } from './helpers/results';
 import { SecretRegistry } from './helpers/secrets';
 
 /**
- * Issue 7, faults: the embedded DynamoDB stopped under load (fail closed for keys not cached,
+ * Faults: the embedded DynamoDB stopped under load (fail closed for keys not cached,
  * a clear error, recovery when it returns); a slow downstream (a clean tool error at the
  * tool's timeout); a downstream that redirects to another origin (Authorization not forwarded).
  */

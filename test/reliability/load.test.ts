@@ -10,7 +10,7 @@ import { recordFigures, tally } from './helpers/results';
 import { SecretRegistry } from './helpers/secrets';
 
 /**
- * Issue 7, load: ≥50,000 requests at concurrency 50 through the local gateway (real authorizer,
+ * Load: ≥50,000 requests at concurrency 50 through the local gateway (real authorizer,
  * real MCP handler, DynamoDB on dynalite), mixing valid keys, invalid keys and keys of the
  * other server. Each request's right answer is known before it is sent; 0 wrong decisions.
  */

@@ -13,7 +13,7 @@ import { percentiles, recordFigures, tally } from './helpers/results';
 import { SecretRegistry } from './helpers/secrets';
 
 /**
- * Issue 7, fuzzing the MCP side: ≥10,000 malformed MCP requests as REST (and HTTP API) proxy
+ * Fuzzing the MCP side: ≥10,000 malformed MCP requests as REST (and HTTP API) proxy
  * events against the Lambda handler, and a few thousand over loopback HTTP through the local
  * gateway with the real authorizer in front. Never a 5xx for a client mistake, never a stack
  * trace in a body, never a throw.

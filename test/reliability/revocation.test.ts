@@ -8,7 +8,7 @@ import { recordFigures } from './helpers/results';
 import { SecretRegistry } from './helpers/secrets';
 
 /**
- * Issue 7, revocation and expiry: with AUTH_CACHE_TTL_SECONDS = 2, a key revoked (or expiring)
+ * Revocation and expiry: with AUTH_CACHE_TTL_SECONDS = 2, a key revoked (or expiring)
  * while a client keeps using it through the local gateway is rejected within the TTL; the
  * largest delay observed is reported. Trials run side by side, each with its own key and
  * poller, revoked at a different phase of the cache.
