@@ -6,8 +6,11 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { IDENTITY_HEADERS, isGuarded } from '../config/identity-sources';
+import { matchRoute, type RouteMatch } from '../config/routes';
 import type { ResolvedServer } from '../config/types';
 import { describeError, type Logger } from '../lambdas/shared/logger';
+import { PAYLOAD_LIMITS } from '../lib/gateway-responses';
 import { evaluatePolicy } from './iam';
 
 /** One gateway response: what API Gateway answers instead of calling the integration. */
@@ -74,130 +77,135 @@ export interface LocalGatewayOptions {
   readonly logger: Logger;
   /** @default DEFAULT_ANSWERS */
   readonly answers?: Partial<GatewayAnswers>;
-  /** @default 10 MiB, as REST APIs */
+  /** @default PAYLOAD_LIMITS.maxRequestBytes (10 MiB, as REST APIs) */
   readonly maxPayloadBytes?: number;
-  /** @default 29000, as REST APIs */
+  /** @default PAYLOAD_LIMITS.integrationTimeoutMs (29 s, as REST APIs) */
   readonly integrationTimeoutMs?: number;
   /** @default Date.now */
   readonly nowMs?: () => number;
 }
 
+/** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
 const METHODS = new Set(['POST', 'GET', 'DELETE']);
 const ACCOUNT = '123456789012';
 const API_ID = 'local000000';
 const REGION = 'us-east-1';
 const STAGE = 'local';
 
+/** A request API Gateway routed to a method of a configured route. */
+interface Routed extends RouteMatch {
+  readonly method: string;
+  /** The concrete request path. */
+  readonly path: string;
+  /** Whether the authorizer runs: keyed servers, except CORS preflight (deployed with authorization NONE). */
+  readonly guarded: boolean;
+}
+
+/** What the authorizer event and the proxy event share, as API Gateway builds both for one request. */
+interface RequestShape {
+  readonly resource: string;
+  readonly path: string;
+  readonly httpMethod: string;
+  readonly headers: Record<string, string>;
+  readonly multiValueHeaders: Record<string, string[]>;
+  readonly queryStringParameters: Record<string, string> | null;
+  readonly multiValueQueryStringParameters: Record<string, string[]> | null;
+  readonly requestContext: Record<string, unknown> & { readonly requestId: string };
+}
+
+/** The authorize step's outcome: the context handed to the integration, or the gateway's own answer. */
+type Authorization =
+  { readonly context: Record<string, string> | null; readonly answer?: undefined } | { readonly answer: GatewayAnswer };
+
 /**
  * A REST API stage on loopback that does what API Gateway does for mcp-gate's routes:
- * routing (403 Missing Authentication Token elsewhere), identity-source checks, the
- * authorizer result cache keyed by identity values, IAM policy evaluation against each
- * request's method ARN, stringified authorizer context, payload and timeout limits.
+ * routing (`{param}` routes included; 403 Missing Authentication Token elsewhere),
+ * identity-source checks, the authorizer result cache keyed by identity values, IAM policy
+ * evaluation against each request's method ARN, stringified authorizer context, payload and
+ * timeout limits. One request is three steps: route, authorize, invoke.
  */
 export function createLocalGateway(options: LocalGatewayOptions) {
   const answers: GatewayAnswers = { ...DEFAULT_ANSWERS, ...options.answers };
-  const maxPayload = options.maxPayloadBytes ?? 10 * 1024 * 1024;
-  const timeoutMs = options.integrationTimeoutMs ?? 29_000;
+  const maxPayload = options.maxPayloadBytes ?? PAYLOAD_LIMITS.maxRequestBytes;
+  const timeoutMs = options.integrationTimeoutMs ?? PAYLOAD_LIMITS.integrationTimeoutMs;
   const nowMs = options.nowMs ?? Date.now;
   const cache = new Map<string, { readonly result: APIGatewayAuthorizerResult; readonly expiresAtMs: number }>();
   let authorizer: Promise<AuthorizerFunction> | undefined;
 
-  const routes = new Map<string, ResolvedServer>();
-  for (const server of options.servers) for (const route of server.routes) routes.set(route, server);
+  /** Step 1: the route and method API Gateway would match, or undefined (403 Missing Authentication Token). */
+  function route(method: string, path: string): Routed | undefined {
+    const match = matchRoute(options.servers, path);
+    if (!match) return undefined;
+    const preflight = method === 'OPTIONS' && match.server.allowedOrigins.length > 0;
+    if (!METHODS.has(method) && !preflight) return undefined;
+    return { ...match, method, path, guarded: isGuarded(match.server.authMode) && !preflight };
+  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const server = routes.get(url.pathname);
-    if (!server || !METHODS.has(method)) {
-      req.resume();
-      return answer(res, answers.MISSING_AUTHENTICATION_TOKEN);
+  /** Step 2: identity sources, the result cache, the authorizer and IAM evaluation of its policy. */
+  async function authorize(target: Routed, request: RequestShape): Promise<Authorization> {
+    const { server } = target;
+    const sources = IDENTITY_HEADERS[server.authMode];
+    const identity = sources.map((name) => headerValue(request.headers, name) ?? '');
+    if (options.cacheTtlSeconds > 0 && identity.some((value) => value.trim() === '')) {
+      return { answer: answers.UNAUTHORIZED };
     }
-    const body = await readBody(req, maxPayload);
-    if (body === undefined) return answer(res, answers.REQUEST_TOO_LARGE);
-
-    const { headers, multiValueHeaders } = headersOf(req);
-    const { single: query, multi: multiQuery } = queryOf(url);
-    // What the authorizer event and the integration's proxy event share.
-    const request = {
-      resource: url.pathname,
-      path: url.pathname,
-      httpMethod: method,
-      headers,
-      multiValueHeaders,
-      queryStringParameters: query,
-      multiValueQueryStringParameters: multiQuery,
-    };
-    const requestId = randomUUID();
-    const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${method}${url.pathname}`;
-    const requestContext = {
-      accountId: ACCOUNT,
-      apiId: API_ID,
-      domainName: req.headers.host ?? 'localhost',
-      domainPrefix: 'localhost',
-      extendedRequestId: requestId,
-      httpMethod: method,
-      identity: identityOf(req),
-      path: `/${STAGE}${url.pathname}`,
-      protocol: `HTTP/${req.httpVersion}`,
-      requestId,
-      requestTime: new Date(nowMs()).toUTCString(),
-      requestTimeEpoch: nowMs(),
-      resourceId: server.name,
-      resourcePath: url.pathname,
-      stage: STAGE,
-    };
-
-    let authorizerContext: Record<string, string> | undefined;
-    if (server.authMode !== 'none') {
-      const identity = identitySources(server).map(
-        (name) => headers[Object.keys(headers).find((h) => h.toLowerCase() === name) ?? ''] ?? '',
-      );
-      if (options.cacheTtlSeconds > 0 && identity.some((value) => value.trim() === ''))
-        return answer(res, answers.UNAUTHORIZED);
-
-      const cacheKey = `${identitySources(server).join(',')}\u0000${identity.join('\u0000')}`;
-      let result = cache.get(cacheKey);
-      if (!result || result.expiresAtMs <= nowMs()) {
-        cache.delete(cacheKey);
-        const event: APIGatewayRequestAuthorizerEvent = {
-          type: 'REQUEST',
-          methodArn,
-          ...request,
-          pathParameters: {},
-          stageVariables: {},
-          requestContext: requestContext as unknown as APIGatewayRequestAuthorizerEvent['requestContext'],
-        };
-        let policy: APIGatewayAuthorizerResult;
-        try {
-          authorizer ??= options.loadAuthorizer();
-          policy = await (await authorizer)(event);
-        } catch (error) {
-          if (error instanceof Error && error.message === 'Unauthorized') return answer(res, answers.UNAUTHORIZED);
-          options.logger.error('authorizer failed', { server: server.name, ...describeError(error) });
-          return answer(res, answers.AUTHORIZER_FAILURE);
-        }
-        if (!isPolicy(policy)) {
-          options.logger.error('authorizer returned a malformed result', { server: server.name });
-          return answer(res, answers.AUTHORIZER_FAILURE);
-        }
-        result = { result: policy, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 };
-        if (options.cacheTtlSeconds > 0) cache.set(cacheKey, result);
+    const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${target.method}${target.path}`;
+    const cacheKey = `${sources.join(',')}\u0000${identity.join('\u0000')}`;
+    let cached = cache.get(cacheKey);
+    if (!cached || cached.expiresAtMs <= nowMs()) {
+      cache.delete(cacheKey);
+      const event = {
+        type: 'REQUEST',
+        methodArn,
+        ...request,
+        pathParameters: { ...target.pathParameters },
+        stageVariables: {},
+      } as unknown as APIGatewayRequestAuthorizerEvent;
+      let policy: APIGatewayAuthorizerResult;
+      try {
+        authorizer ??= options.loadAuthorizer();
+        policy = await (await authorizer)(event);
+      } catch (error) {
+        if (error instanceof Error && error.message === 'Unauthorized') return { answer: answers.UNAUTHORIZED };
+        options.logger.error('authorizer failed', {
+          requestId: request.requestContext.requestId,
+          server: server.name,
+          ...describeError(error),
+        });
+        return { answer: answers.AUTHORIZER_FAILURE };
       }
-      const effect = evaluatePolicy(result.result.policyDocument, methodArn);
-      if (effect === 'explicit-deny') return answer(res, answers.EXPLICIT_DENY);
-      if (effect === 'implicit-deny') return answer(res, answers.ACCESS_DENIED);
-      authorizerContext = { principalId: result.result.principalId };
-      for (const [name, value] of Object.entries(result.result.context ?? {})) {
-        if (value !== undefined && value !== null) authorizerContext[name] = String(value);
+      if (!isPolicy(policy)) {
+        options.logger.error('authorizer returned a malformed result', {
+          requestId: request.requestContext.requestId,
+          server: server.name,
+        });
+        return { answer: answers.AUTHORIZER_FAILURE };
       }
+      cached = { result: policy, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 };
+      if (options.cacheTtlSeconds > 0) cache.set(cacheKey, cached);
     }
+    const effect = evaluatePolicy(cached.result.policyDocument, methodArn);
+    if (effect === 'explicit-deny') return { answer: answers.EXPLICIT_DENY };
+    if (effect === 'implicit-deny') return { answer: answers.ACCESS_DENIED };
+    const context: Record<string, string> = { principalId: cached.result.principalId };
+    for (const [name, value] of Object.entries(cached.result.context ?? {})) {
+      if (value !== undefined && value !== null) context[name] = String(value);
+    }
+    return { context };
+  }
 
+  /** Step 3: the proxy event to the integration, within the timeout; its result or the gateway's answer. */
+  async function invoke(
+    target: Routed,
+    request: RequestShape,
+    body: Buffer,
+    context: Record<string, string> | null,
+  ): Promise<{ readonly result: APIGatewayProxyResult } | { readonly answer: GatewayAnswer }> {
     const proxyEvent = {
       ...request,
-      pathParameters: null,
+      pathParameters: Object.keys(target.pathParameters).length > 0 ? { ...target.pathParameters } : null,
       stageVariables: null,
-      requestContext: { ...requestContext, authorizer: authorizerContext ?? null },
+      requestContext: { ...request.requestContext, authorizer: context },
       body: body.length > 0 ? body.toString('utf8') : null,
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEvent;
@@ -212,14 +220,36 @@ export function createLocalGateway(options: LocalGatewayOptions) {
         }),
       ]);
     } catch (error) {
-      options.logger.error('integration failed', { server: server.name, ...describeError(error) });
-      return answer(res, answers.INTEGRATION_FAILURE);
+      options.logger.error('integration failed', {
+        requestId: request.requestContext.requestId,
+        server: target.server.name,
+        ...describeError(error),
+      });
+      return { answer: answers.INTEGRATION_FAILURE };
     } finally {
       clearTimeout(timer);
     }
-    if (result === 'timeout') return answer(res, answers.INTEGRATION_TIMEOUT);
-    if (!result || typeof result.statusCode !== 'number') return answer(res, answers.INTEGRATION_FAILURE);
-    sendProxyResult(res, result);
+    if (result === 'timeout') return { answer: answers.INTEGRATION_TIMEOUT };
+    if (!result || typeof result.statusCode !== 'number') return { answer: answers.INTEGRATION_FAILURE };
+    return { result };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = route((req.method ?? 'GET').toUpperCase(), url.pathname);
+    if (!target) {
+      req.resume();
+      return answer(res, answers.MISSING_AUTHENTICATION_TOKEN);
+    }
+    const body = await readBody(req, maxPayload);
+    if (body === undefined) return answer(res, answers.REQUEST_TOO_LARGE);
+
+    const request = requestShape(req, url, target, nowMs());
+    const authorization = target.guarded ? await authorize(target, request) : { context: null };
+    if (authorization.answer) return answer(res, authorization.answer);
+    const outcome = await invoke(target, request, body, authorization.context);
+    if ('answer' in outcome) return answer(res, outcome.answer);
+    sendProxyResult(res, outcome.result);
   }
 
   return {
@@ -236,9 +266,44 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   };
 }
 
-/** The identity sources the stack configures for a server's auth mode (lowercase header names). */
-export function identitySources(server: ResolvedServer): string[] {
-  return server.authMode === 'bearerPassthrough' ? ['x-api-key', 'authorization'] : ['x-api-key'];
+/** The request as both events carry it, with one request id for the authorizer's and the integration's logs. */
+function requestShape(req: IncomingMessage, url: URL, target: Routed, now: number): RequestShape {
+  const { headers, multiValueHeaders } = headersOf(req);
+  const { single, multi } = queryOf(url);
+  const requestId = randomUUID();
+  return {
+    resource: target.route,
+    path: target.path,
+    httpMethod: target.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: single,
+    multiValueQueryStringParameters: multi,
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: API_ID,
+      domainName: req.headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      extendedRequestId: requestId,
+      httpMethod: target.method,
+      identity: identityOf(req),
+      path: `/${STAGE}${target.path}`,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId,
+      requestTime: new Date(now).toUTCString(),
+      requestTimeEpoch: now,
+      resourceId: target.server.name,
+      resourcePath: target.route,
+      stage: STAGE,
+    },
+  };
+}
+
+/** A header's value by case-insensitive name (the maps hold one spelling per name). */
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) return headers[key];
+  return undefined;
 }
 
 function answer(res: ServerResponse, gatewayAnswer: GatewayAnswer): void {
@@ -277,6 +342,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
+/**
+ * The headers as REST APIs (payload 1.0) pass them: `headers` holds a repeated header's last
+ * value, `multiValueHeaders` all of them in order. Names match case-insensitively; the first
+ * spelling received names the header.
+ */
 function headersOf(req: IncomingMessage): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
@@ -284,8 +354,11 @@ function headersOf(req: IncomingMessage): {
   // No prototype: a header called `constructor` or `__proto__` is just a header.
   const headers: Record<string, string> = Object.create(null);
   const multiValueHeaders: Record<string, string[]> = Object.create(null);
+  const spelling = new Map<string, string>();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i];
+    const lower = req.rawHeaders[i].toLowerCase();
+    const name = spelling.get(lower) ?? req.rawHeaders[i];
+    spelling.set(lower, name);
     const value = req.rawHeaders[i + 1];
     headers[name] = value;
     (multiValueHeaders[name] ??= []).push(value);
