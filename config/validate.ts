@@ -1,9 +1,13 @@
 import { ConfigError } from './errors';
-import { AUTH_MODES, type ConfigValue, type ResolvedServer, type ServerConfig } from './types';
+import { FUNCTION_TOOL_NAMES, isFunctionToolName } from './function-tools';
+import { baseUrlProblem, httpToolProblem } from './http-tools';
+import { AUTH_MODES, type ConfigValue, type ResolvedServer, type ServerConfig, type ToolRef } from './types';
 
 const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const ROUTE = /^\/[A-Za-z0-9._~{}+\-/]*$/;
+/** A host name or IP literal as URL parsing leaves it (the parser accepts `*` and more). */
+const ORIGIN_HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/;
 
 /** True when `name` may name a server: lowercase letters, digits and hyphens, 1–63 characters, no leading or trailing hyphen. */
 export function isValidServerName(name: string): boolean {
@@ -32,6 +36,15 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
         throw new ConfigError(`server "${server.name}": tool name "${toolName}" is invalid`);
       if (toolNames.has(toolName)) throw new ConfigError(`server "${server.name}": tool "${toolName}" is listed twice`);
       toolNames.add(toolName);
+      const problem = toolProblem(server, tool);
+      if (problem !== undefined) throw new ConfigError(`server "${server.name}", tool "${toolName}": ${problem}`);
+    }
+    for (const origin of server.allowedOrigins ?? []) {
+      if (!isExactOrigin(origin)) {
+        throw new ConfigError(
+          `server "${server.name}": allowedOrigins entry "${origin}" is not an exact origin (scheme://host[:port], no wildcard, path or trailing slash)`,
+        );
+      }
     }
     const routes = server.routes ?? [`/${server.name}/mcp`];
     if (routes.length === 0) throw new ConfigError(`server "${server.name}": routes must not be empty`);
@@ -56,6 +69,41 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
       passthroughOrigins: server.passthroughOrigins ?? [],
     };
   });
+}
+
+/** What is wrong with one of a server's tools (checked at load, so no request meets it), or undefined. */
+function toolProblem(server: ServerConfig, tool: ToolRef): string | undefined {
+  if (typeof tool === 'string') {
+    return isFunctionToolName(tool)
+      ? undefined
+      : `no function tool has this name (function tools: ${FUNCTION_TOOL_NAMES.join(', ')}; lambdas/mcp/tools/registry.ts implements them)`;
+  }
+  const problem = httpToolProblem(tool);
+  if (problem !== undefined) return problem;
+  // `{ env }` base URLs are checked when resolved at container start, naming the variable.
+  if (typeof tool.baseUrl === 'string') {
+    const urlProblem = baseUrlProblem(tool.baseUrl);
+    if (urlProblem !== undefined) return urlProblem;
+  }
+  if (server.authMode === 'bearerPassthrough') {
+    const header = Object.keys(tool.headers ?? {}).find((name) => name.toLowerCase() === 'authorization');
+    if (header !== undefined) {
+      return `header "${header}" cannot be set on a bearerPassthrough server: it forwards the caller's Authorization`;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `value` is exactly an http(s) origin as browsers send it in `Origin`. */
+function isExactOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value && ORIGIN_HOST.test(url.hostname)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** The environment variables a server's configuration reads (`{ env: NAME }` values), so stacks can pass them on. */

@@ -194,6 +194,28 @@ describe('declarative HTTP tools against a loopback downstream', () => {
     expect(JSON.parse(textOf(result))).toMatchObject({ query });
   });
 
+  it.each([
+    { id: '...', path: '/items/...' },
+    { id: '%2e%2e', path: '/items/%252e%252e' },
+    { id: '%2E%2e', path: '/items/%252E%252e' },
+    { id: '.%2e', path: '/items/.%252e' },
+    { id: '..\\x', path: '/items/..%5Cx' },
+  ])('sends {id}=$id to exactly $path', async ({ id, path }) => {
+    const result = await call('t-public', 'get_item', { id });
+
+    expect(result.isError).toBeFalsy();
+    expect(downstream.received.map((request) => request.url.split('?')[0])).toEqual([path]);
+    expect(JSON.parse(textOf(result))).toMatchObject({ path });
+  });
+
+  it.each(['..', '.'])('refuses {id}=%s with a tool error and calls nothing', async (id) => {
+    const result = await call('t-public', 'get_item', { id });
+
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^get_item: \{id\} would make the path segment "\.{1,2}"/);
+    expect(downstream.received).toHaveLength(0);
+  });
+
   it('sends a typed JSON body and templated headers', async () => {
     const result = await call('t-public', 'create', { name: 'widget', count: 3, tags: ['a', 1] });
 

@@ -1,4 +1,5 @@
 import { servers } from '../../config/servers';
+import type { ResolvedServer } from '../../config/types';
 import { resolveServers } from '../../config/validate';
 import { createMcpCore, MAX_REQUEST_BODY_BYTES, type McpInvocation } from '../../lambdas/mcp/core';
 import { createLogger } from '../../lambdas/shared/logger';
@@ -240,7 +241,15 @@ describe('failures of ours', () => {
     // Arrange
     const lines: string[] = [];
     const failing = createMcpCore({ env: {}, logger: createLogger('mcp', { sink: (line) => lines.push(line) }) });
-    const [broken] = resolveServers([{ name: 'broken', authMode: 'none', tools: ['no_such_function_tool'] }]);
+    // Built by hand: resolveServers refuses this configuration at load.
+    const broken: ResolvedServer = {
+      name: 'broken',
+      authMode: 'none',
+      tools: ['no_such_function_tool'],
+      routes: ['/broken/mcp'],
+      allowedOrigins: [],
+      passthroughOrigins: [],
+    };
 
     // Act
     const response = await failing.handle(post(rpc('tools/list')), { server: broken, keyId: null });

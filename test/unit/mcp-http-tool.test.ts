@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { HttpToolConfig } from '../../config/types';
 import { buildUrl, compileHttpTool, renderBody } from '../../lambdas/mcp/tools/http-tool';
 import type { ToolContext } from '../../lambdas/mcp/tools/types';
-import { ConfigError } from '../../lambdas/shared/errors';
+import { ConfigError, InvalidInputError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 
 const deps = {
-  env: { API_URL: 'https://api.example.com/base' },
+  env: { API_URL: 'https://api.example.com/base', BAD_URL: 'api.example.com' },
   logger: createLogger('mcp', { sink: () => undefined }),
 };
 
@@ -75,6 +75,11 @@ describe('compileHttpTool configuration errors', () => {
     },
     { name: 'not http(s)', baseUrl: 'ftp://api.example.com', message: /must be an http or https URL/ },
     { name: 'with a query', baseUrl: 'https://api.example.com/?k=1', message: /must not have a query/ },
+    {
+      name: 'an environment value that is not a URL',
+      baseUrl: { env: 'BAD_URL' },
+      message: /not configured: baseUrl "api.example.com" is not a URL \(from environment variable BAD_URL\)/,
+    },
   ])(
     'a base URL problem ($name) becomes a tool error at call time, without any request',
     async ({ baseUrl, message }) => {
@@ -157,9 +162,36 @@ describe('buildUrl', () => {
     expect(buildUrl(base, template, args).href).toBe(expected);
   });
 
+  it.each([
+    { template: '/items/{id}', id: '..' },
+    { template: '/items/{id}', id: '.' },
+    { template: '/items/{id}/details', id: '..' },
+    { template: '/items/{a}{id}', id: '.', a: '.' },
+    { template: '/items/%2e{id}', id: '.' },
+    { template: '/items/%2E{id}', id: '.' },
+    { template: '/items/{id}?q=1', id: '..' },
+  ])('refuses {id}=$id in $template: it would change which path is called', ({ template, id, a }) => {
+    expect(() => buildUrl(base, template, { id, a })).toThrow(InvalidInputError);
+    expect(() => buildUrl(base, template, { id, a })).toThrow(/would make the path segment "(\.|\.\.|%2e\.|%2E\.)"/);
+  });
+
+  it.each([
+    { id: '...', path: '/v1/items/...' },
+    { id: '%2e%2e', path: '/v1/items/%252e%252e' },
+    { id: '.%2E', path: '/v1/items/.%252E' },
+    { id: '../x', path: '/v1/items/..%2Fx' },
+    { id: '..\\', path: '/v1/items/..%5C' },
+  ])('keeps {id}=$id inside its segment: $path', ({ id, path }) => {
+    expect(buildUrl(base, '/items/{id}', { id }).pathname).toBe(path);
+  });
+
   it('never lets a value change the origin, add a path segment or a query parameter (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (id, q) => {
+        if (id === '.' || id === '..') {
+          expect(() => buildUrl(base, '/items/{id}?q={q}', { id, q })).toThrow(InvalidInputError);
+          return;
+        }
         const url = buildUrl(base, '/items/{id}?q={q}', { id, q });
 
         expect(url.origin).toBe(base.origin);
@@ -169,6 +201,19 @@ describe('buildUrl', () => {
         expect(url.searchParams.get('q')).toBe(q);
       }),
     );
+  });
+
+  it('turns a dot-segment argument into a tool error, without any request', async () => {
+    const fetch = jest.fn();
+    const compiled = compileHttpTool(tool(), deps);
+
+    const result = await compiled.run({ id: '..' }, ctxWith(fetch));
+
+    expect(result).toEqual({
+      isError: true,
+      content: [{ type: 'text', text: expect.stringMatching(/^get_thing: \{id\} would make the path segment "\.\."/) }],
+    });
+    expect(fetch).not.toHaveBeenCalled();
   });
 
   it('turns an argument that cannot be URL-encoded (lone surrogate) into a tool error', async () => {

@@ -1,5 +1,5 @@
 import { servers } from '../../config/servers';
-import { resolveServers } from '../../config/validate';
+import type { ResolvedServer } from '../../config/types';
 import { buildToolDefinitions, functionTools } from '../../lambdas/mcp/tools/registry';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
@@ -23,14 +23,21 @@ describe('tool registry', () => {
   );
 
   it('names the registry file when a server lists an unknown function tool', () => {
-    const [server] = resolveServers([{ name: 'x', authMode: 'none', tools: ['echo', 'ghost'] }]);
+    // Built by hand: resolveServers refuses this configuration at load.
+    const server: ResolvedServer = {
+      name: 'x',
+      authMode: 'none',
+      tools: ['echo', 'ghost'],
+      routes: ['/x/mcp'],
+      allowedOrigins: [],
+      passthroughOrigins: [],
+    };
 
     expect(() => buildToolDefinitions(server, deps)).toThrow(ConfigError);
     expect(() => buildToolDefinitions(server, deps)).toThrow(/"ghost" is not in lambdas\/mcp\/tools\/registry.ts/);
   });
 
-  it('registers each function tool under its own name', () => {
-    for (const [name, tool] of functionTools) expect(tool.name).toBe(name);
-    expect([...functionTools.keys()]).toEqual(['echo', 'whoami']);
+  it('registers each function tool under the name it reports', () => {
+    for (const [name, tool] of Object.entries(functionTools)) expect(tool.name).toBe(name);
   });
 });

@@ -1,7 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { baseUrlProblem, httpToolProblem, isDotSegment, PLACEHOLDER } from '../../../config/http-tools';
 import type { HttpToolConfig, HttpToolParameter } from '../../../config/types';
-import { ConfigError } from '../../shared/errors';
+import { ConfigError, InvalidInputError } from '../../shared/errors';
 import { describeError, type Logger } from '../../shared/logger';
 import { resolveConfigValue, type Env } from '../config-values';
 import { DownstreamError, DownstreamResponseTooLargeError } from '../errors';
@@ -11,9 +12,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 /** Longest downstream error body quoted in a tool error. */
 const ERROR_BODY_EXCERPT = 1_000;
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const WHOLE_PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
-const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ACCEPT = 'application/json, text/*;q=0.9, */*;q=0.5';
 
 type Args = Readonly<Record<string, unknown>>;
@@ -28,7 +27,8 @@ export interface HttpToolDeps {
  * Builds a declarative HTTP tool once per container: its input schema, its templates, and
  * its resolved base URL. A base URL that cannot be resolved (e.g. an unset environment
  * variable) does not fail the server: the tool answers every call with a tool error naming
- * the problem. Template mistakes (unknown placeholders, a GET with a body) throw `ConfigError`.
+ * the problem. Configuration mistakes (unknown placeholders, a GET with a body; see
+ * config/http-tools.ts, also checked at load) throw `ConfigError`.
  */
 export function compileHttpTool(config: HttpToolConfig, deps: HttpToolDeps): ToolDefinition {
   const method = config.method ?? 'GET';
@@ -36,7 +36,8 @@ export function compileHttpTool(config: HttpToolConfig, deps: HttpToolDeps): Too
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxResponseBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const parameters = config.parameters ?? {};
-  checkTemplates(config, parameters, method);
+  const problem = httpToolProblem(config);
+  if (problem !== undefined) throw new ConfigError(`http tool "${config.name}": ${problem}`);
   const baseUrl = resolveBaseUrl(config, deps);
 
   return {
@@ -136,19 +137,12 @@ function networkReason(error: unknown): string {
 function resolveBaseUrl(config: HttpToolConfig, deps: HttpToolDeps): URL | ConfigError {
   try {
     const raw = resolveConfigValue(config.baseUrl, deps.env);
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch (error) {
-      throw new ConfigError(`baseUrl "${raw}" is not a URL`, { cause: error });
+    const problem = baseUrlProblem(raw);
+    if (problem !== undefined) {
+      const source = typeof config.baseUrl === 'string' ? '' : ` (from environment variable ${config.baseUrl.env})`;
+      throw new ConfigError(problem + source);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new ConfigError(`baseUrl "${raw}" must be an http or https URL`);
-    }
-    if (url.search !== '' || url.hash !== '') {
-      throw new ConfigError(`baseUrl "${raw}" must not have a query or fragment (put the query in path)`);
-    }
-    return url;
+    return new URL(raw);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     deps.logger.warn('http tool not configured', { tool: config.name, ...describeError(error) });
@@ -174,32 +168,6 @@ const PARAMETER_SCHEMAS: Record<HttpToolParameter['type'], () => z.ZodType> = {
   object: () => z.record(z.string(), z.unknown()),
 };
 
-function checkTemplates(
-  config: HttpToolConfig,
-  parameters: Readonly<Record<string, HttpToolParameter>>,
-  method: string,
-): void {
-  const problem = (what: string): ConfigError => new ConfigError(`http tool "${config.name}": ${what}`);
-  for (const name of Object.keys(parameters)) {
-    if (!PARAMETER_NAME.test(name)) throw problem(`parameter name "${name}" is invalid`);
-  }
-  const templates = [config.path ?? '', ...Object.values(config.headers ?? {}), ...stringLeaves(config.body)];
-  for (const template of templates) {
-    for (const [, name] of template.matchAll(PLACEHOLDER)) {
-      if (!(name in parameters)) throw problem(`placeholder {${name}} names no parameter`);
-    }
-  }
-  if (config.body !== undefined && method === 'GET') throw problem('a GET request cannot have a body');
-  if ((config.path ?? '').includes('#')) throw problem('path must not contain a fragment');
-}
-
-function stringLeaves(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(stringLeaves);
-  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
-  return [];
-}
-
 /** Text for a placeholder: strings as given, arrays and objects as JSON. */
 function stringify(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
@@ -207,7 +175,8 @@ function stringify(value: unknown): string {
 
 /**
  * `baseUrl` + the rendered path template. Values are URL-encoded, so no argument can add a
- * path segment, a query parameter or change the host; a query pair whose placeholder has no
+ * path segment, a query parameter or change the host, and a value that would make a path
+ * segment `.` or `..` is refused (`InvalidInputError`); a query pair whose placeholder has no
  * value (optional parameter left out) is dropped.
  */
 export function buildUrl(baseUrl: URL, template: string, args: Args): URL {
@@ -217,7 +186,20 @@ export function buildUrl(baseUrl: URL, template: string, args: Args): URL {
   const encode = (_match: string, name: string): string =>
     args[name] === undefined ? '' : encodeURIComponent(stringify(args[name]));
 
-  let rendered = pathPart.replace(PLACEHOLDER, encode);
+  let rendered = pathPart
+    .split('/')
+    .map((segment) => {
+      const value = segment.replace(PLACEHOLDER, encode);
+      // encodeURIComponent leaves `.` alone, and a URL parser would resolve the segment.
+      if (value !== segment && isDotSegment(value)) {
+        const names = [...segment.matchAll(PLACEHOLDER)].map(([placeholder]) => placeholder).join('');
+        throw new InvalidInputError(
+          `${names} would make the path segment "${value}": a parameter cannot change which path is called`,
+        );
+      }
+      return value;
+    })
+    .join('/');
   if (queryPart !== undefined) {
     const pairs = queryPart
       .split('&')

@@ -1,3 +1,4 @@
+import type { FunctionToolName } from '../../../config/function-tools';
 import type { ResolvedServer } from '../../../config/types';
 import { ConfigError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
@@ -7,10 +8,14 @@ import { compileHttpTool } from './http-tool';
 import type { FunctionTool, ToolDefinition, ToolInputSchema } from './types';
 import { whoamiTool } from './whoami';
 
-/** Every TypeScript function tool, by the name a server's `tools` list uses. Add new tools here. */
-export const functionTools: ReadonlyMap<string, FunctionTool<ToolInputSchema>> = new Map(
-  [echoTool, whoamiTool].map((tool) => [tool.name, tool as unknown as FunctionTool<ToolInputSchema>]),
-);
+/**
+ * Every TypeScript function tool, by the name a server's `tools` list uses. To add one, add
+ * its name to config/function-tools.ts: the compiler then asks for it here.
+ */
+export const functionTools = {
+  echo: echoTool,
+  whoami: whoamiTool,
+} satisfies Record<FunctionToolName, FunctionTool>;
 
 export interface ToolBuildDeps {
   /** Where `{ env: NAME }` values are read. */
@@ -20,15 +25,18 @@ export interface ToolBuildDeps {
 
 /**
  * The server's tools, ready to register: built once per container. Throws `ConfigError`
- * when a string names no function tool or an HTTP tool's templates are inconsistent.
+ * when a string names no function tool or an HTTP tool's templates are inconsistent
+ * (both also refused at load by config/validate.ts).
  */
 export function buildToolDefinitions(server: ResolvedServer, deps: ToolBuildDeps): readonly ToolDefinition[] {
   return server.tools.map((ref) => {
     if (typeof ref !== 'string') return compileHttpTool(ref, deps);
-    const tool = functionTools.get(ref);
+    const tool: FunctionTool | undefined = Object.hasOwn(functionTools, ref)
+      ? functionTools[ref as FunctionToolName]
+      : undefined;
     if (!tool) {
       throw new ConfigError(
-        `server "${server.name}": tool "${ref}" is not in lambdas/mcp/tools/registry.ts (known: ${[...functionTools.keys()].join(', ')})`,
+        `server "${server.name}": tool "${ref}" is not in lambdas/mcp/tools/registry.ts (known: ${Object.keys(functionTools).join(', ')})`,
       );
     }
     return fromFunctionTool(tool);
