@@ -33,7 +33,7 @@ export function buildMcpGateApp(app: App): McpGateApp {
     description: 'mcp-gate: MCP servers on AWS Lambda behind API Gateway with per-server API key authorization',
     authCacheTtl,
     serverEnvironment,
-    apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, true),
+    apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
     samLocal: booleanFromContext(app.node, CONTEXT_KEYS.samLocal, false),
   });
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -11,7 +11,12 @@ import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import { assignFunctionLogicalIds } from './logical-ids';
 import { McpServerFunction } from './mcp-server-function';
-import { acknowledgeGatewayFindings, acknowledgeRuntime, acknowledgeServerMethods } from './nag';
+import {
+  acknowledgeCloudWatchRole,
+  acknowledgeGatewayFindings,
+  acknowledgeRuntime,
+  acknowledgeServerMethods,
+} from './nag';
 import { pascalCase } from './settings';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
@@ -46,9 +51,12 @@ export interface McpGateStackProps extends StackProps {
    */
   readonly throttling?: StageThrottling;
   /**
-   * Set the account's API Gateway CloudWatch Logs role (one per account and region; access
-   * and execution logging need it). Turn off when the account already has one.
-   * @default true
+   * Set the account's API Gateway CloudWatch Logs role in this Region: an account-wide
+   * setting shared by every REST API there, which the stage's access and execution logs
+   * need. Turn on only where no role is set yet (`aws apigateway get-account` shows no
+   * `cloudwatchRoleArn`); otherwise this stack would replace the role other APIs use. The
+   * role and the setting are retained when the stack is deleted.
+   * @default false (the account's role must already be set, or deploying the stage fails)
    */
   readonly apiGatewayCloudWatchRole?: boolean;
   /**
@@ -95,7 +103,7 @@ export class McpGateStack extends Stack {
       restApiName: this.stackName,
       description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
@@ -164,13 +172,7 @@ export class McpGateStack extends Stack {
 
     acknowledgeGatewayFindings(this.api);
     acknowledgeRuntime(this.authorizer.handler, ...this.servers.map((mcp) => mcp.handler));
-    if (props.apiGatewayCloudWatchRole ?? true) {
-      Validations.of(this.api).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          "API Gateway's account-wide CloudWatch Logs role uses the AWS managed policy made for it; access and execution logging need that role.",
-      });
-    }
+    if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(this.api);
   }
 }
 

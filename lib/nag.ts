@@ -15,6 +15,8 @@ export const NAG_REASONS = {
   requestValidation:
     'The MCP handler validates every JSON-RPC message and answers with JSON-RPC errors MCP clients understand; a gateway model would answer malformed requests with a non-JSON-RPC 400 and duplicate the protocol schema. Required headers are enforced by the authorizer identity sources (401 without invoking it).',
   waf: 'No WAF by default (it costs per web ACL and per request); stage throttling, the 10 MB gateway payload limit and the handler body limit bound abuse. Associate a web ACL with the stage where policy requires one.',
+  cloudWatchRole:
+    "API Gateway's account CloudWatch Logs role uses the AWS managed policy made for it (AmazonAPIGatewayPushToCloudWatchLogs); the stage's access and execution logs need that role.",
   nodeRuntime:
     'Node.js 22 is the runtime this project targets and tests against (issue requirement, sam local image, bundling target node22); move to a newer runtime deliberately, after running the tests on it.',
 } as const;
@@ -34,6 +36,14 @@ export function acknowledgeServerMethods(server: McpServerFunction): void {
       Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.publicServer });
     }
   }
+}
+
+/** The AWS managed policy of API Gateway's account CloudWatch Logs role (IAM4), when the stack sets that role. */
+export function acknowledgeCloudWatchRole(api: apigw.RestApi): void {
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    reason: NAG_REASONS.cloudWatchRole,
+  });
 }
 
 /** Node.js 22 is not the newest Lambda Node.js runtime (L1). */

@@ -10,7 +10,10 @@ export const CONTEXT_KEYS = {
   authCacheTtlSeconds: 'mcp-gate:authCacheTtlSeconds',
   /** A map of values for the environment variables server configurations read, e.g. `{ "DOWNSTREAM_URL": "https://…" }`. */
   serverEnv: 'mcp-gate:serverEnv',
-  /** Whether the stack sets the account's API Gateway CloudWatch Logs role (access logging needs one). Default true. */
+  /**
+   * Whether the stack sets the account's API Gateway CloudWatch Logs role in its Region (an
+   * account-wide setting; the stage's logs need one). Default false: see docs/deploy.md.
+   */
   apiGatewayCloudWatchRole: 'mcp-gate:apiGatewayCloudWatchRole',
   /** Shape the template for `sam local` (declares the variables an env.json may set). Never deploy it. Default false. */
   samLocal: 'mcp-gate:samLocal',

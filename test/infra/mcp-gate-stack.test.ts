@@ -114,6 +114,46 @@ describe('McpGate stack', () => {
     expect(JSON.stringify(format).toLowerCase()).not.toMatch(/x-api-key|authorization/);
   });
 
+  it("leaves the account's API Gateway CloudWatch Logs role alone by default, and still logs", () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourcePropertiesCountIs(
+      'AWS::IAM::Role',
+      {
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+        }),
+      },
+      0,
+    );
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ Format: Match.anyValue() }),
+      MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR' })],
+    });
+  });
+
+  it('sets that role when asked to, retains it, and creates the stage after it', () => {
+    const roleApp = appWithoutBundling({ [CONTEXT_KEYS.apiGatewayCloudWatchRole]: 'true' });
+    const withRole = buildMcpGateApp(roleApp);
+    const roleTemplate = Template.fromStack(withRole.main);
+    const accounts = roleTemplate.findResources('AWS::ApiGateway::Account');
+    const [accountId] = Object.keys(accounts);
+    expect(Object.keys(accounts)).toHaveLength(1);
+    expect(accounts[accountId].DeletionPolicy).toBe('Retain');
+    roleTemplate.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: [
+        Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonAPIGatewayPushToCloudWatchLogs')])],
+        }),
+      ],
+    });
+    const [stage] = Object.values(roleTemplate.findResources('AWS::ApiGateway::Stage'));
+    expect(stage.DependsOn).toEqual(expect.arrayContaining([accountId]));
+    expect(unacknowledgedNagFindings(roleApp, withRole.main)).toEqual([]);
+  });
+
   it('outputs the stage URL and keys table name (npm run keys reads both) and each server URL', () => {
     expect(outputs.KeysTableName.Value).toEqual({ Ref: expect.stringMatching(/^KeysTable/) });
     expect(flatten(outputs.ApiUrl.Value)).toBe('https://<ref>.execute-api.<ref>.<ref>/<ref>/');
