@@ -1,22 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { splitAuthCacheTtl } from '../config/auth-cache';
 import { servers as configuredServers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
-import { createDocumentClient } from '../lambdas/keys/dynamo-client';
-import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-store';
 import { KeyService } from '../lambdas/keys/key-service';
 import { createLogger, type Logger } from '../lambdas/shared/logger';
 import { GATEWAY_RESPONSES } from '../lib/gateway-responses';
 import { createDownstream } from './downstream';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
 import { close, listen } from './listen';
-import { LOCAL_DIR, LOCAL_TABLE_NAME } from './state';
-
-// dynalite ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
 
 /**
  * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit
@@ -37,8 +30,10 @@ export interface LocalStackOptions {
   readonly dynamodbPort?: number;
   /** Demo downstream API port (`DOWNSTREAM_PORT`). @default 3001 */
   readonly downstreamPort?: number;
-  /** Keep DynamoDB data in memory only. @default false: kept in .local/dynamodb */
+  /** Keep DynamoDB data in memory only. @default false: kept in `dataDir` */
   readonly inMemory?: boolean;
+  /** Where DynamoDB data is kept unless `inMemory`; one process at a time. @default .local/dynamodb (`MCP_GATE_LOCAL_DIR`) */
+  readonly dataDir?: string;
   /** How long a revoked key may keep working (`AUTH_CACHE_TTL_SECONDS`), split between the two caches. @default 60 */
   readonly cacheTtlSeconds?: number;
   /** Gateway responses. @default the deployed stack's (lib/gateway-responses.ts) */
@@ -72,15 +67,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logger = options.logger ?? createLogger('local-gateway');
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 60;
   const started: Server[] = [];
+  let dynamo: EmbeddedDynamo | undefined;
   try {
-    const dataDir = options.inMemory ? undefined : join(LOCAL_DIR, 'dynamodb');
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
-    let dynamo = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    const dynamodbPort = await listen(dynamo, options.dynamodbPort ?? 8000, 'DYNAMODB_PORT');
-    const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
-    started.push(dynamo);
-    const client = createDocumentClient({ endpoint: dynamodbEndpoint });
-    await ensureKeysTable(client, LOCAL_TABLE_NAME);
+    dynamo = await startEmbeddedDynamo({
+      tableName: LOCAL_TABLE_NAME,
+      port: options.dynamodbPort ?? 8000,
+      portVariable: 'DYNAMODB_PORT',
+      path: options.inMemory ? undefined : (options.dataDir ?? DATA_DIR),
+    });
+    const dynamodbEndpoint = dynamo.endpoint;
 
     const downstream = createDownstream();
     const downstreamPort = await listen(downstream, options.downstreamPort ?? 3001, 'DOWNSTREAM_PORT');
@@ -95,7 +90,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     delete process.env.MCP_SERVER_NAME;
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler: mcpHandler } = require('../lambdas/mcp/handler') as { handler: ProxyFunction };
+    const { createHandler } = require('../lambdas/mcp/handler') as typeof import('../lambdas/mcp/handler');
+    const mcpHandler = createHandler({ servers }) as ProxyFunction;
     const gateway = createLocalGateway({
       servers,
       cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).gatewaySeconds,
@@ -112,26 +108,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const port = await listen(http, options.port ?? 3000, 'PORT');
     started.push(http);
 
+    const embedded = dynamo;
     return {
       baseUrl: `http://127.0.0.1:${port}`,
       dynamodbEndpoint,
       downstreamUrl: process.env.DOWNSTREAM_URL,
       tableName: LOCAL_TABLE_NAME,
-      keys: new KeyService({ store: new DynamoKeyStore(client, LOCAL_TABLE_NAME), servers }),
+      keys: new KeyService({ store: embedded.store, servers }),
       servers,
-      stopDynamo: () => close(dynamo),
-      startDynamo: async () => {
-        dynamo = dynalite({ path: dataDir, createTableMs: 0 });
-        await listen(dynamo, dynamodbPort, 'DYNAMODB_PORT');
-        started[0] = dynamo;
-        await ensureKeysTable(client, LOCAL_TABLE_NAME);
-      },
+      stopDynamo: () => embedded.stop(),
+      startDynamo: () => embedded.start(),
       close: async () => {
-        await Promise.all(started.map(close));
+        await Promise.all([...started.map(close), embedded.close()]);
       },
     };
   } catch (error) {
-    await Promise.all(started.map(close));
+    await Promise.all([...started.map(close), dynamo?.close()]);
     throw error;
   }
 }

@@ -1,10 +1,19 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { acquireLock, displayPath, type Lock } from './lock';
 
-/** Where a running `npm start` says what it serves, so `npm run keys` finds it without flags. */
-export const LOCAL_DIR = join(__dirname, '..', '.local');
-/** `MCP_GATE_STATE_FILE` moves it (tests run their own stack beside yours). */
-const STATE_FILE = process.env.MCP_GATE_STATE_FILE || join(LOCAL_DIR, 'state.json');
+/**
+ * The local stack's folder: its state file and its DynamoDB data. `MCP_GATE_LOCAL_DIR` moves
+ * it (a second local stack with its own data, or tests beside yours). @default `.local`
+ */
+export const LOCAL_DIR = process.env.MCP_GATE_LOCAL_DIR || join(__dirname, '..', '.local');
+/**
+ * Where a running `npm start` says what it serves, so `npm run keys` finds it without flags.
+ * `MCP_GATE_STATE_FILE` moves it alone (tests run their own in-memory stack beside yours).
+ */
+export const STATE_FILE = process.env.MCP_GATE_STATE_FILE || join(LOCAL_DIR, 'state.json');
+/** The embedded DynamoDB's data, kept across restarts unless `--in-memory`. */
+export const DATA_DIR = join(LOCAL_DIR, 'dynamodb');
 
 /** The keys table's name in the embedded DynamoDB. */
 export const LOCAL_TABLE_NAME = 'mcp-gate-keys';
@@ -15,6 +24,18 @@ export interface LocalState {
   readonly tableName: string;
   /** Base URL of the local gateway; servers are at `<baseUrl>/<server>/mcp`. */
   readonly baseUrl: string;
+}
+
+/**
+ * Claims the state file for this process before anything starts: one local stack per state
+ * file, in memory or not. Fails with `LockedError` naming the running one.
+ */
+export function lockLocalState(file = STATE_FILE): Lock {
+  return acquireLock(
+    `${file}.lock`,
+    displayPath(file),
+    'or set MCP_GATE_LOCAL_DIR to another folder to run a second one beside it',
+  );
 }
 
 export function writeLocalState(state: LocalState, file = STATE_FILE): void {
