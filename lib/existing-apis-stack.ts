@@ -6,7 +6,7 @@ import type { Construct, Node } from 'constructs';
 import { servers as configuredServers } from '../config/servers';
 import type { ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
-import { ConfigError } from '../lambdas/shared/errors';
+import { ConfigError } from '../config/errors';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import { assignFunctionLogicalIds } from './logical-ids';

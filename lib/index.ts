@@ -8,13 +8,8 @@ export {
 } from './existing-apis-stack';
 export { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions, type GateFunctionProps } from './gate-function';
 export * from './gateway-responses';
-export {
-  httpIdentitySources,
-  KeyAuthorizer,
-  restIdentitySources,
-  type GuardedAuthMode,
-  type KeyAuthorizerProps,
-} from './key-authorizer';
+export type { GuardedAuthMode } from '../config/identity-sources';
+export { httpIdentitySources, KeyAuthorizer, restIdentitySources, type KeyAuthorizerProps } from './key-authorizer';
 export { AUTHORIZER_TABLE_ACTIONS, grantKeyLookup, KeysTable, type KeysTableProps } from './keys-table';
 export { AUTHORIZER_FUNCTION_LOGICAL_ID, mcpFunctionLogicalId } from './logical-ids';
 export { apiKeyPlaceholder, McpGateStack, type McpGateStackProps } from './mcp-gate-stack';

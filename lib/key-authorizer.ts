@@ -6,33 +6,27 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { splitAuthCacheTtl } from '../config/auth-cache';
-import type { AuthMode } from '../config/types';
+import { IDENTITY_HEADERS, type GuardedAuthMode } from '../config/identity-sources';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
 import { grantKeyLookup } from './keys-table';
+import { pascalCase } from './settings';
 
-/** The auth modes that put the key authorizer in front of a route. */
-export type GuardedAuthMode = Exclude<AuthMode, 'none'>;
-
-/** The REST API identity sources of a mode: a request missing one gets 401 without invoking the authorizer. */
+/**
+ * The REST API identity sources of a mode, from `IDENTITY_HEADERS`: a request missing one gets
+ * 401 without invoking the authorizer.
+ */
 export function restIdentitySources(authMode: GuardedAuthMode): string[] {
-  const sources = [apigw.IdentitySource.header('x-api-key')];
-  if (authMode === 'bearerPassthrough') sources.push(apigw.IdentitySource.header('Authorization'));
-  return sources;
+  return IDENTITY_HEADERS[authMode].map((header) => apigw.IdentitySource.header(header));
 }
 
 /**
- * The HTTP API identity sources of a mode. `$context.routeKey` makes the cache key per route
- * as well: the IAM policy already confines a key to its server, and this keeps even a
- * misbehaving answer from being reused on another route.
+ * The HTTP API identity sources of a mode: its `IDENTITY_HEADERS`, then `$context.routeKey`,
+ * which makes the cache key per route as well: the IAM policy already confines a key to its
+ * server, and this keeps even a misbehaving answer from being reused on another route.
  */
 export function httpIdentitySources(authMode: GuardedAuthMode): string[] {
-  const sources = ['$request.header.x-api-key'];
-  if (authMode === 'bearerPassthrough') sources.push('$request.header.Authorization');
-  sources.push('$context.routeKey');
-  return sources;
+  return [...IDENTITY_HEADERS[authMode].map((header) => `$request.header.${header}`), '$context.routeKey'];
 }
-
-const MODE_ID: Record<GuardedAuthMode, string> = { apiKey: 'ApiKey', bearerPassthrough: 'BearerPassthrough' };
 
 export interface KeyAuthorizerProps extends GateFunctionOptions {
   /** The table of key digests; the function gets `GetItem` and `UpdateItem` on it, nothing else. */
@@ -106,7 +100,7 @@ export class KeyAuthorizer extends Construct {
     const key = `${api.node.addr}:${authMode}`;
     let authorizer = this.restAuthorizers.get(key);
     if (!authorizer) {
-      authorizer = new apigw.RequestAuthorizer(this, this.uniqueId(`Rest${MODE_ID[authMode]}Authorizer`), {
+      authorizer = new apigw.RequestAuthorizer(this, this.uniqueId(`Rest${pascalCase(authMode)}Authorizer`), {
         handler: this.handler,
         identitySources: restIdentitySources(authMode),
         resultsCacheTtl: this.gatewayCacheTtl,
@@ -125,7 +119,7 @@ export class KeyAuthorizer extends Construct {
     const key = `${api.node.addr}:${authMode}`;
     let routeAuthorizer = this.httpAuthorizers.get(key);
     if (!routeAuthorizer) {
-      const id = this.uniqueId(`Http${MODE_ID[authMode]}Authorizer`);
+      const id = this.uniqueId(`Http${pascalCase(authMode)}Authorizer`);
       const stack = Stack.of(this);
       const authorizer = new apigwv2.HttpAuthorizer(this, id, {
         httpApi: api,

@@ -4,7 +4,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { clientConfig } from '../config/client-config';
 import { servers as configuredServers } from '../config/servers';
-import type { ServerConfig } from '../config/types';
+import { isGuarded } from '../config/identity-sources';
+import { AUTH_MODES, type ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
 import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } from './gateway-responses';
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
@@ -142,10 +143,9 @@ export class McpGateStack extends Stack {
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({
       authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
-      restIdentitySources: {
-        apiKey: restIdentitySources('apiKey'),
-        bearerPassthrough: restIdentitySources('bearerPassthrough'),
-      },
+      restIdentitySources: Object.fromEntries(
+        AUTH_MODES.filter(isGuarded).map((mode) => [mode, restIdentitySources(mode)]),
+      ),
       gatewayResponses: GATEWAY_RESPONSES,
     });
 

@@ -4,6 +4,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { isGuarded } from '../config/identity-sources';
 import type { ResolvedServer, ServerConfig } from '../config/types';
 import { envVarsOf, resolveServers } from '../config/validate';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
@@ -70,7 +71,7 @@ export class McpServerFunction extends Construct {
   constructor(scope: Construct, id: string, props: McpServerFunctionProps) {
     super(scope, id);
     [this.server] = resolveServers([props.server]);
-    if (this.server.authMode !== 'none' && !props.authorizer) {
+    if (isGuarded(this.server.authMode) && !props.authorizer) {
       throw new Error(
         `McpServerFunction "${this.server.name}" has authMode ${this.server.authMode}: pass the KeyAuthorizer`,
       );
@@ -101,7 +102,7 @@ export class McpServerFunction extends Construct {
   public addToRestApi(api: apigw.IRestApi): apigw.Method[] {
     const integration = new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false });
     const mode = this.server.authMode;
-    const authorizer = mode === 'none' ? undefined : this.keyAuthorizer().forRestApi(api, mode);
+    const authorizer = isGuarded(mode) ? this.keyAuthorizer().forRestApi(api, mode) : undefined;
     const added: apigw.Method[] = [];
     for (const route of this.server.routes) {
       const resource = api.root.resourceForPath(route);
@@ -132,7 +133,7 @@ export class McpServerFunction extends Construct {
       this.httpIntegrations.set(api.node.addr, integration);
     }
     const mode = this.server.authMode;
-    const authorizer = mode === 'none' ? new apigwv2.HttpNoneAuthorizer() : this.keyAuthorizer().forHttpApi(api, mode);
+    const authorizer = isGuarded(mode) ? this.keyAuthorizer().forHttpApi(api, mode) : new apigwv2.HttpNoneAuthorizer();
     const added: apigwv2.HttpRoute[] = [];
     for (const route of this.server.routes) {
       for (const method of MCP_METHODS) {

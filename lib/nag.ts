@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { IConstruct } from 'constructs';
+import { isGuarded } from '../config/identity-sources';
 import type { McpServerFunction } from './mcp-server-function';
 
 /**
@@ -32,7 +33,7 @@ export function acknowledgeServerMethods(server: McpServerFunction): void {
   // REST methods live under the API's resources, not under the McpServerFunction construct.
   for (const scope of [...server.methods, ...server.httpRoutes]) {
     Validations.of(scope).acknowledge({ id: 'AwsSolutions-COG4', reason: NAG_REASONS.customAuthorizer });
-    if (server.server.authMode === 'none') {
+    if (!isGuarded(server.server.authMode)) {
       Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.publicServer });
     }
   }

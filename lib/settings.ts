@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import type { ServerConfig } from '../config/types';
 import { envVarsOf } from '../config/validate';
-import { ConfigError } from '../lambdas/shared/errors';
+import { ConfigError } from '../config/errors';
 
 /** The CDK context keys mcp-gate reads (`cdk.json` or `-c key=value`). */
 export const CONTEXT_KEYS = {

@@ -3,7 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { KeyAuthorizer } from '../../lib/key-authorizer';
+import { IDENTITY_HEADERS, isGuarded } from '../../config/identity-sources';
+import { AUTH_MODES } from '../../config/types';
+import { httpIdentitySources, KeyAuthorizer, restIdentitySources } from '../../lib/key-authorizer';
 import { KeysTable } from '../../lib/keys-table';
 import { appWithoutBundling } from './support';
 
@@ -203,5 +205,16 @@ describe('KeyAuthorizer on an HTTP API', () => {
       FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
       SourceArn: { 'Fn::Join': ['', Match.arrayWith([':httpimp1/authorizers/'])] },
     });
+  });
+});
+
+describe('identity sources', () => {
+  it.each(AUTH_MODES.filter(isGuarded))("%s: the mode's IDENTITY_HEADERS, in order, on both API kinds", (mode) => {
+    const headers = IDENTITY_HEADERS[mode];
+    expect(restIdentitySources(mode)).toEqual(headers.map((header) => `method.request.header.${header}`));
+    expect(httpIdentitySources(mode)).toEqual([
+      ...headers.map((header) => `$request.header.${header}`),
+      '$context.routeKey',
+    ]);
   });
 });
