@@ -1,4 +1,5 @@
 /** Renders BENCHMARKS.md from one run's results. Every figure in it comes from that run or from PRICES. */
+import { FUNCTION_MEMORY_MB as MEMORY_MB } from '../lib/function-memory';
 import type { AuthorizerResults } from './authorizer';
 import type { BundleResult, ColdStartResults } from './cold-start';
 import {
@@ -40,8 +41,6 @@ export interface ReportInput {
   readonly quick: boolean;
 }
 
-/** The functions' memory sizes as the stack sets them (lib/gate-function.ts, lib/mcp-server.ts). */
-export const MEMORY_MB = { authorizer: 256, handler: 512 } as const;
 const TTLS = [0, 10, 60, 300, 3600] as const;
 const RATES = [0.01, 0.1, 1, 10] as const;
 const DEFAULT_TTL = 60;
@@ -93,7 +92,7 @@ export function renderReport(input: ReportInput): string {
     authorizerHitMs: 1000 / a.hitInvoke.median,
     authorizerMissMs: 1000 / a.miss.median,
     authorizerMissCpuMs: a.missCpuMs.median,
-    handlerMemoryMb: MEMORY_MB.handler,
+    handlerMemoryMb: MEMORY_MB.mcp,
     authorizerMemoryMb: MEMORY_MB.authorizer,
   };
   const hello = c.bundles.find((b) => b.spec.name === 'hello-world')!;
@@ -549,7 +548,7 @@ export function renderReport(input: ReportInput): string {
         ],
         [
           'memory (the stack’s settings)',
-          `authorizer ${MEMORY_MB.authorizer} MB, handler ${MEMORY_MB.handler} MB`,
+          `authorizer ${MEMORY_MB.authorizer} MB, handler ${MEMORY_MB.mcp} MB`,
           `cold-start max RSS: authorizer ${fmt(authBundled.maxRssMb.median)} MB, MCP handler ${fmt(c.bundles.find((b) => b.spec.name === 'mcp')!.maxRssMb.median)} MB (part 4)`,
         ],
         [

@@ -19,7 +19,7 @@ export const HANDLER_ENTRIES = {
 export interface GateFunctionOptions {
   /**
    * Memory in MB (Lambda gives CPU in proportion, which shortens cold starts).
-   * @default 256
+   * @default - the function's entry in FUNCTION_MEMORY_MB
    */
   readonly memorySize?: number;
   /**
@@ -36,6 +36,8 @@ export interface GateFunctionOptions {
 export interface GateFunctionProps extends GateFunctionOptions {
   readonly entry: string;
   readonly description: string;
+  /** Memory in MB (see FUNCTION_MEMORY_MB). */
+  readonly memorySize: number;
   /** @default {} */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -70,7 +72,7 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
     description: props.description,
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
-    memorySize: props.memorySize ?? 256,
+    memorySize: props.memorySize,
     timeout: props.timeout ?? Duration.seconds(10),
     role,
     logGroup,

@@ -7,6 +7,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { splitAuthCacheTtl } from '../config/auth-cache';
 import { IDENTITY_HEADERS, type GuardedAuthMode } from '../config/identity-sources';
+import { FUNCTION_MEMORY_MB } from './function-memory';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
 import { grantKeyLookup } from './keys-table';
 import { pascalCase } from './settings';
@@ -79,7 +80,7 @@ export class KeyAuthorizer extends Construct {
     this.handler = createGateFunction(this, 'Function', {
       entry: HANDLER_ENTRIES.authorizer,
       description: 'mcp-gate API key authorizer',
-      memorySize: props.memorySize,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB.authorizer,
       timeout: props.timeout,
       logRetention: props.logRetention,
       environment: {

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { isGuarded } from '../config/identity-sources';
 import type { ResolvedServer, ServerConfig } from '../config/types';
 import { envVarsOf, resolveServers } from '../config/validate';
+import { FUNCTION_MEMORY_MB } from './function-memory';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
 import type { KeyAuthorizer } from './key-authorizer';
 
@@ -37,11 +38,6 @@ export interface McpServerFunctionProps extends GateFunctionOptions {
    * @default - no routes until `addToRestApi` or `addToHttpApi` is called
    */
   readonly restApi?: apigw.IRestApi;
-  /**
-   * Memory in MB.
-   * @default 512
-   */
-  readonly memorySize?: number;
   /**
    * @default Duration.seconds(29), the REST API integration timeout
    */
@@ -86,7 +82,7 @@ export class McpServerFunction extends Construct {
     this.handler = createGateFunction(this, 'Function', {
       entry: HANDLER_ENTRIES.mcp,
       description: `mcp-gate MCP server ${this.server.name} (${this.server.authMode})`,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB.mcp,
       timeout: props.timeout ?? Duration.seconds(29),
       logRetention: props.logRetention,
       environment,
