@@ -3,15 +3,14 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct, Node } from 'constructs';
+import { ConfigError } from '../config/errors';
 import { servers as configuredServers } from '../config/servers';
 import type { ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
-import { ConfigError } from '../config/errors';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
-import { assignFunctionLogicalIds } from './logical-ids';
-import { McpServerFunction } from './mcp-server-function';
-import { acknowledgeRuntime, acknowledgeServerMethods } from './nag';
+import type { McpServerFunction } from './mcp-server-function';
+import { addServerFunctions } from './server-functions';
 import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
 
 /** A REST API this app does not manage, by id. */
@@ -93,19 +92,13 @@ export class ExistingApisStack extends Stack {
       this.httpApi = apigwv2.HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.httpApiId });
     }
 
-    this.servers = servers.map((server) => {
-      const mcp = new McpServerFunction(this, `Server${pascalCase(server.name)}`, {
-        server,
-        authorizer: this.authorizer,
-        environment: props.serverEnvironment,
-      });
-      if (this.restApi) mcp.addToRestApi(this.restApi);
-      if (this.httpApi) mcp.addToHttpApi(this.httpApi);
-      acknowledgeServerMethods(mcp);
-      return mcp;
+    this.servers = addServerFunctions(this, {
+      servers,
+      authorizer: this.authorizer,
+      environment: props.serverEnvironment,
+      restApi: this.restApi,
+      httpApi: this.httpApi,
     });
-    assignFunctionLogicalIds(this.authorizer, this.servers);
-    acknowledgeRuntime(this.authorizer.handler, ...this.servers.map((mcp) => mcp.handler));
 
     if (this.restApi && props.restApi?.stageName) {
       // Deployments are snapshots: a new logical id (from the routes and settings) makes a new one.

@@ -3,21 +3,16 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { clientConfig } from '../config/client-config';
-import { servers as configuredServers } from '../config/servers';
 import { isGuarded } from '../config/identity-sources';
+import { servers as configuredServers } from '../config/servers';
 import { AUTH_MODES, type ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
 import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } from './gateway-responses';
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
-import { assignFunctionLogicalIds } from './logical-ids';
-import { McpServerFunction } from './mcp-server-function';
-import {
-  acknowledgeCloudWatchRole,
-  acknowledgeGatewayFindings,
-  acknowledgeRuntime,
-  acknowledgeServerMethods,
-} from './nag';
+import type { McpServerFunction } from './mcp-server-function';
+import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
+import { addServerFunctions } from './server-functions';
 import { pascalCase } from './settings';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
@@ -126,19 +121,14 @@ export class McpGateStack extends Stack {
       });
     }
 
-    this.servers = servers.map((server) => {
-      const mcp = new McpServerFunction(this, `Server${pascalCase(server.name)}`, {
-        server,
-        authorizer: this.authorizer,
-        environment: props.serverEnvironment,
-        restApi: this.api,
-        logRetention,
-        samLocalVariables: props.samLocal,
-      });
-      acknowledgeServerMethods(mcp);
-      return mcp;
+    this.servers = addServerFunctions(this, {
+      servers,
+      authorizer: this.authorizer,
+      environment: props.serverEnvironment,
+      restApi: this.api,
+      logRetention,
+      samLocalVariables: props.samLocal,
     });
-    assignFunctionLogicalIds(this.authorizer, this.servers);
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({
@@ -171,7 +161,6 @@ export class McpGateStack extends Stack {
     }
 
     acknowledgeGatewayFindings(this.api);
-    acknowledgeRuntime(this.authorizer.handler, ...this.servers.map((mcp) => mcp.handler));
     if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(this.api);
   }
 }

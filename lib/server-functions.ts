@@ -1,0 +1,48 @@
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Construct } from 'constructs';
+import type { ServerConfig } from '../config/types';
+import type { GateFunctionOptions } from './gate-function';
+import type { KeyAuthorizer } from './key-authorizer';
+import { assignFunctionLogicalIds } from './logical-ids';
+import { McpServerFunction } from './mcp-server-function';
+import { acknowledgeRuntime, acknowledgeServerMethods } from './nag';
+import { pascalCase } from './settings';
+
+export interface ServerFunctionsProps extends Pick<GateFunctionOptions, 'logRetention'> {
+  /** The servers, validated together (`resolveServers`) by the caller. */
+  readonly servers: readonly ServerConfig[];
+  readonly authorizer: KeyAuthorizer;
+  /** @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default false */
+  readonly samLocalVariables?: boolean;
+  /** @default - no REST API routes */
+  readonly restApi?: apigw.IRestApi;
+  /** @default - no HTTP API routes */
+  readonly httpApi?: apigwv2.IHttpApi;
+}
+
+/**
+ * The servers of a stack: one {@link McpServerFunction} per server (construct id
+ * `Server<Name>`) with its routes on the given APIs, the functions' readable logical ids
+ * (lib/logical-ids.ts), and the cdk-nag acknowledgements of their methods and runtimes.
+ */
+export function addServerFunctions(scope: Construct, props: ServerFunctionsProps): McpServerFunction[] {
+  const functions = props.servers.map((server) => {
+    const mcp = new McpServerFunction(scope, `Server${pascalCase(server.name)}`, {
+      server,
+      authorizer: props.authorizer,
+      environment: props.environment,
+      logRetention: props.logRetention,
+      samLocalVariables: props.samLocalVariables,
+    });
+    if (props.restApi) mcp.addToRestApi(props.restApi);
+    if (props.httpApi) mcp.addToHttpApi(props.httpApi);
+    acknowledgeServerMethods(mcp);
+    return mcp;
+  });
+  assignFunctionLogicalIds(props.authorizer, functions);
+  acknowledgeRuntime(props.authorizer.handler, ...functions.map((mcp) => mcp.handler));
+  return functions;
+}
