@@ -3,16 +3,15 @@
  * a no-op authorizer returning a fixed Allow (the floor); cache misses against dynalite; a
  * table of 10 keys next to one of 100,000; DynamoDB reads per 1,000 requests with one key.
  *
- * Each decision is what handler.ts does per event (parse the event, authorize, answer the
- * policy or throw), awaited one at a time: a Lambda container handles one event at a time.
+ * Each decision is one call of the handler handler.ts builds (parse the event, authorize, answer
+ * the policy or throw), awaited one at a time: a Lambda container handles one event at a time.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { servers } from '../config/servers';
-import { KeyAuthorizer } from '../lambdas/authorizer/authorizer';
-import { parseAuthorizerEvent } from '../lambdas/authorizer/event';
+import { createAuthorizerHandler, type AuthorizerHandler } from '../lambdas/authorizer/handler';
 import { allowPolicy } from '../lambdas/authorizer/policy';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
 import { DynamoKeyStore } from '../lambdas/keys/dynamo-key-store';
@@ -84,15 +83,9 @@ type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGate
 
 const silent = createLogger('authorizer', { sink: () => {} });
 
-/** What handler.ts does per event, with an injected core (the real handler logs to stdout and reads the environment). */
-function decisionOf(core: KeyAuthorizer): AuthorizerFn {
-  return async (event) => {
-    const request = parseAuthorizerEvent(event);
-    if (!request) throw new Error('Unauthorized');
-    const outcome = await core.authorize(request);
-    if ('unauthorized' in outcome) throw new Error('Unauthorized');
-    return outcome.policy;
-  };
+/** The Lambda handler on an injected store, logging nowhere (the entry point logs to stdout and reads the environment). */
+function handlerOn(store: DynamoKeyStore | MemoryKeyStore, cacheTtlSeconds: number): AuthorizerHandler {
+  return createAuthorizerHandler({ store, servers, logger: silent, cacheTtlSeconds });
 }
 
 /** The store without the lastUsedAt write, to compare GetItem cost alone across table sizes. */
@@ -167,8 +160,8 @@ export async function runAuthorizerBench(
     env: { BENCH_TABLES: `${TABLE_FEW},${TABLE_MANY}` },
   });
   try {
-    // dynalite can pause for seconds (it is one Node.js process holding every item in memory); the product's 3 s
-    // request timeout is for DynamoDB, so the benchmark's clients wait longer instead of warning about it.
+    // dynalite can pause for seconds (it is one Node.js process holding every item in memory); the product's request
+    // timeout (DYNAMO_TIMEOUTS) is for DynamoDB, so the benchmark's clients wait longer instead of failing.
     const client = createDocumentClient({ endpoint: dynamo.info.endpoint, requestTimeoutMs: 30_000 });
     const store = new DynamoKeyStore(client, TABLE_FEW);
     const readOnlyFew = new ReadOnlyStore(client, TABLE_FEW);
@@ -188,22 +181,19 @@ export async function runAuthorizerBench(
 
     const base = baseEvent();
     const oneKeyEvent = eventWithKey(base, fewKeys[0]);
-    const coreOf = (keyStore: DynamoKeyStore, cacheTtlSeconds: number) =>
-      new KeyAuthorizer({ store: keyStore, servers, logger: silent, cacheTtlSeconds });
 
     // DynamoDB reads per 1,000 decisions with one key, cache on (60 s) and off.
     const reads = async (ttl: number) => {
-      const core = coreOf(store, ttl);
-      const decide = decisionOf(core);
+      const decide = handlerOn(store, ttl);
       for (let i = 0; i < 1000; i++) await decide(oneKeyEvent);
-      return core.cache.reads;
+      await decide.core.settle();
+      return decide.core.cache.reads;
     };
     const readsPer1000 = { ttl60: await reads(60), ttl0: await reads(0) };
     log('  reads per 1,000 decisions counted');
 
     // Hit vs floor, direct and as invoked (JSON in, JSON out).
-    const hitCore = coreOf(store, 3600);
-    const hit = decisionOf(hitCore);
+    const hit = handlerOn(store, 3600);
     await expectAllow(hit, oneKeyEvent);
     const fixed = allowPolicy(
       'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod',
@@ -239,8 +229,8 @@ export async function runAuthorizerBench(
     const memory = new MemoryKeyStore();
     const cached = Array.from({ length: cachedKeys }, () => generateApiKey());
     for (const key of cached) await memory.create(record(key, 'demo-apikey'));
-    const cacheCore = new KeyAuthorizer({ store: memory, servers, logger: silent, cacheTtlSeconds: 3600 });
-    const cacheDecide = decisionOf(cacheCore);
+    const cacheDecide = handlerOn(memory, 3600);
+    const cacheCore = cacheDecide.core;
     for (const key of cached) await cacheDecide(eventWithKey(base, key));
     if (cacheCore.cache.size !== cachedKeys || cacheCore.cache.reads !== cachedKeys)
       throw new Error('the lookup cache did not take every key');
@@ -264,10 +254,10 @@ export async function runAuthorizerBench(
 
     log('  cache size compared');
     // Misses: cache off. The real store with one key, then GetItem alone over random keys of each table.
-    const missDecide = decisionOf(coreOf(store, 0));
+    const missDecide = handlerOn(store, 0);
     await expectAllow(missDecide, oneKeyEvent);
-    const fewDecide = decisionOf(coreOf(readOnlyFew, 0));
-    const manyDecide = decisionOf(coreOf(readOnlyMany, 0));
+    const fewDecide = handlerOn(readOnlyFew, 0);
+    const manyDecide = handlerOn(readOnlyMany, 0);
     const pick = (keys: readonly string[]) => eventWithKey(base, keys[Math.floor(Math.random() * keys.length)]);
     const missLatencies: number[] = [];
     const fewLatencies: number[] = [];
@@ -290,6 +280,7 @@ export async function runAuthorizerBench(
         missManyTable: many.perSecond,
       };
     });
+    await missDecide.core.settle();
     const p = (samples: number[]) => {
       const [p50, p99] = percentiles(samples, [0.5, 0.99]);
       return { p50, p99 };

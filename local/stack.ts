@@ -82,16 +82,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(downstream);
     const downstreamUrl = `http://127.0.0.1:${downstreamPort}`;
 
-    // The handlers read these on their first event, as a Lambda container reads its environment.
-    process.env.KEYS_TABLE_NAME = LOCAL_TABLE_NAME;
-    process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
-    process.env.AUTH_CACHE_TTL_SECONDS = String(cacheTtlSeconds);
+    // The MCP handler reads these, as a Lambda container reads its environment.
     process.env.DOWNSTREAM_URL ??= downstreamUrl;
     delete process.env.MCP_SERVER_NAME;
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createHandler } = require('../lambdas/mcp/handler') as typeof import('../lambdas/mcp/handler');
     const mcpHandler = createHandler({ servers }) as ProxyFunction;
+    const keyStore = dynamo.store;
     const gateway = createLocalGateway({
       servers,
       cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).gatewaySeconds,
@@ -100,9 +98,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       integration: mcpHandler,
       loadAuthorizer:
         options.loadAuthorizer ??
-        (async () =>
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          (require('../lambdas/authorizer/handler') as { handler: AuthorizerFunction }).handler),
+        (async () => {
+          const { createAuthorizerHandler } =
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            require('../lambdas/authorizer/handler') as typeof import('../lambdas/authorizer/handler');
+          return createAuthorizerHandler({
+            store: keyStore,
+            servers,
+            cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).lookupSeconds,
+          });
+        }),
     });
     const http = createServer(gateway.listener);
     const port = await listen(http, options.port ?? 3000, 'PORT');

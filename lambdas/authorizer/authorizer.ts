@@ -9,7 +9,10 @@ import type { AuthorizerRequest } from './event';
 import { LookupCache } from './lookup-cache';
 import { allowPolicy, arnPrefix } from './policy';
 
-export interface KeyAuthorizerOptions {
+/** Milliseconds since the epoch, as `Date.now` answers. Injected so tests move time without waiting. */
+export type Clock = () => number;
+
+export interface AuthorizerCoreOptions {
   readonly store: KeyStore;
   readonly servers: readonly ResolvedServer[];
   readonly logger: Logger;
@@ -18,7 +21,7 @@ export interface KeyAuthorizerOptions {
   /** Smallest interval between two `lastUsedAt` writes for one key. @default 60 */
   readonly touchIntervalSeconds?: number;
   /** @default Date.now */
-  readonly nowMs?: () => number;
+  readonly clock?: Clock;
 }
 
 /** The answer API Gateway gets: a policy, or `unauthorized` (the handler throws `Unauthorized`). */
@@ -27,16 +30,18 @@ export type AuthorizerOutcome = { readonly policy: APIGatewayAuthorizerResult } 
 /**
  * The authorizer's core: precheck, cached lookup, decision, policy, log line. Built once per
  * container. Throws `KeyStoreUnavailableError` when the store cannot answer: fail closed.
+ * Every log line carries API Gateway's request id, so it joins the access log.
  */
-export class KeyAuthorizer {
+export class AuthorizerCore {
   readonly cache: LookupCache;
   private readonly lastTouchMs = new Map<string, number>();
   private readonly policies = new Map<string, APIGatewayAuthorizerResult>();
-  private readonly nowMs: () => number;
+  private readonly pendingTouches = new Set<Promise<void>>();
+  private readonly clock: Clock;
 
-  constructor(private readonly options: KeyAuthorizerOptions) {
-    this.nowMs = options.nowMs ?? Date.now;
-    this.cache = new LookupCache({ store: options.store, ttlSeconds: options.cacheTtlSeconds, nowMs: this.nowMs });
+  constructor(private readonly options: AuthorizerCoreOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.cache = new LookupCache({ store: options.store, ttlSeconds: options.cacheTtlSeconds, nowMs: this.clock });
   }
 
   async authorize(request: AuthorizerRequest): Promise<AuthorizerOutcome> {
@@ -51,6 +56,7 @@ export class KeyAuthorizer {
       record = await this.cache.get(digest);
     } catch (error) {
       this.options.logger.error('key store unavailable', {
+        requestId: request.requestId,
         decision: 'error',
         reason: 'key-store-unavailable',
         targetServer: checked.target.name,
@@ -60,17 +66,12 @@ export class KeyAuthorizer {
         ? error
         : new KeyStoreUnavailableError('key lookup failed', { cause: error });
     }
-    const decision = decide(
-      checked.target,
-      record,
-      request.hasAuthorization,
-      this.options.servers,
-      Math.floor(this.nowMs() / 1000),
-    );
+    const decision = decide(checked.target, record, this.options.servers, Math.floor(this.clock() / 1000));
     if (decision.effect === 'unauthorized') return this.deny(decision, request, checked.target);
-    if (record) this.touch(record.digest, decision.keyId);
+    if (record) this.touch(record.digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
     this.options.logger.info('authorization decided', {
+      requestId: request.requestId,
       decision: 'allow',
       // A key of another server gets its own server's policy, which API Gateway turns into 403 here.
       reason: decision.crossServer ? 'key-of-other-server' : 'valid-key',
@@ -81,8 +82,14 @@ export class KeyAuthorizer {
     return { policy: this.policyFor(prefix, server, keyId) };
   }
 
+  /** Resolves once every `lastUsedAt` write started so far has finished (before a store goes away). */
+  async settle(): Promise<void> {
+    while (this.pendingTouches.size > 0) await Promise.allSettled([...this.pendingTouches]);
+  }
+
   private deny(decision: Denial, request: AuthorizerRequest, target: ResolvedServer | undefined): AuthorizerOutcome {
     this.options.logger.info('authorization decided', {
+      requestId: request.requestId,
       decision: 'unauthorized',
       reason: decision.reason,
       targetServer: target?.name ?? request.routePath,
@@ -104,15 +111,19 @@ export class KeyAuthorizer {
   }
 
   /** Records a use at most once per interval per key, off the critical path; a failure only logs. */
-  private touch(digest: string, keyId: string): void {
-    const now = this.nowMs();
+  private touch(digest: string, keyId: string, requestId: string | undefined): void {
+    const now = this.clock();
     const interval = (this.options.touchIntervalSeconds ?? 60) * 1000;
     const last = this.lastTouchMs.get(keyId);
     if (last !== undefined && now - last < interval) return;
     if (this.lastTouchMs.size >= 10_000) this.lastTouchMs.clear();
     this.lastTouchMs.set(keyId, now);
-    this.options.store.touch(digest, new Date(now)).catch((error: unknown) => {
-      this.options.logger.warn('lastUsedAt update failed', { keyId, ...describeError(error) });
-    });
+    const write: Promise<void> = this.options.store
+      .touch(digest, new Date(now))
+      .catch((error: unknown) => {
+        this.options.logger.warn('lastUsedAt update failed', { requestId, keyId, ...describeError(error) });
+      })
+      .finally(() => this.pendingTouches.delete(write));
+    this.pendingTouches.add(write);
   }
 }

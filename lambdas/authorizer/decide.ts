@@ -1,4 +1,6 @@
-import type { ResolvedServer } from '../../config/types';
+import { IDENTITY_HEADERS, isGuarded } from '../../config/identity-sources';
+import { serverForRoute } from '../../config/routes';
+import { AUTH_MODES, type AuthMode, type ResolvedServer } from '../../config/types';
 import { isWellFormedApiKey } from '../keys/key-format';
 import type { KeyRecord } from '../keys/key-store';
 import type { AuthorizerRequest } from './event';
@@ -19,18 +21,18 @@ export type Decision =
 
 export type Denial = Extract<Decision, { readonly effect: 'unauthorized' }>;
 
-/** The server whose routes include `routePath`, or undefined. */
-export function serverForRoute(
-  servers: readonly ResolvedServer[],
-  routePath: string | undefined,
-): ResolvedServer | undefined {
-  if (routePath === undefined) return undefined;
-  return servers.find((server) => server.routes.includes(routePath));
-}
+/**
+ * Per mode, whether its identity sources include Authorization. The key itself is always
+ * needed: it is what the authorizer looks up.
+ */
+const NEEDS_AUTHORIZATION = Object.fromEntries(
+  AUTH_MODES.map((mode) => [mode, IDENTITY_HEADERS[mode].some((header) => header.toLowerCase() === 'authorization')]),
+) as Readonly<Record<AuthMode, boolean>>;
 
 /**
- * Checks that need no I/O. Returns a denial, or the target server and the key to look up.
- * A malformed key never reaches the key store.
+ * Checks that need no I/O: the route's server and the identity headers its mode needs.
+ * Returns a denial, or the target server and the key to look up. A malformed key never
+ * reaches the key store.
  */
 export function precheck(
   request: AuthorizerRequest,
@@ -40,20 +42,21 @@ export function precheck(
   if (!target) return { denied: { effect: 'unauthorized', reason: 'unknown-route' } };
   if (request.apiKey === undefined) return { denied: { effect: 'unauthorized', reason: 'missing-key' } };
   if (!isWellFormedApiKey(request.apiKey)) return { denied: { effect: 'unauthorized', reason: 'malformed-key' } };
-  if (target.authMode === 'bearerPassthrough' && !request.hasAuthorization) {
+  if (NEEDS_AUTHORIZATION[target.authMode] && !request.hasAuthorization) {
     return { denied: { effect: 'unauthorized', reason: 'missing-authorization' } };
   }
   return { target, apiKey: request.apiKey };
 }
 
 /**
- * The decision for a looked-up key. An Allow names the key's own server: its policy covers
- * only that server's routes, so a key used on another server ends in API Gateway's 403.
+ * The decision for a looked-up key on a route of `target`, whose identity headers precheck
+ * has seen. A valid key always gets an Allow naming its own server: that policy covers only
+ * its own server's routes, so a key used on another server's route ends in API Gateway's 403,
+ * whatever the two servers' modes.
  */
 export function decide(
   target: ResolvedServer,
   record: KeyRecord | undefined,
-  hasAuthorization: boolean,
   servers: readonly ResolvedServer[],
   nowSeconds: number,
 ): Decision {
@@ -63,10 +66,7 @@ export function decide(
   if (record.expiresAt !== undefined && record.expiresAt <= nowSeconds) {
     return { effect: 'unauthorized', reason: 'expired-key', keyId };
   }
-  const server = servers.find((s) => s.name === record.server && s.authMode !== 'none');
+  const server = servers.find((s) => s.name === record.server && isGuarded(s.authMode));
   if (!server) return { effect: 'unauthorized', reason: 'key-server-not-configured', keyId };
-  if (server.authMode === 'bearerPassthrough' && !hasAuthorization) {
-    return { effect: 'unauthorized', reason: 'missing-authorization', keyId };
-  }
   return { effect: 'allow', server, keyId, crossServer: server.name !== target.name };
 }

@@ -10,6 +10,8 @@ export interface AuthorizerRequest {
   /** Whether a non-empty Authorization header is present. Its value is never read. */
   readonly hasAuthorization: boolean;
   readonly payloadVersion: '1.0' | '2.0';
+  /** API Gateway's `requestContext.requestId`, the access log's id: every log line carries it. */
+  readonly requestId: string | undefined;
 }
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
@@ -25,6 +27,7 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
       arn: v2.routeArn,
       ...credentials(v2.headers, undefined),
       payloadVersion: '2.0',
+      requestId: requestIdOf(v2.requestContext),
     };
   }
   if (typeof e.methodArn === 'string') {
@@ -34,9 +37,16 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
       arn: v1.methodArn,
       ...credentials(v1.headers, v1.multiValueHeaders),
       payloadVersion: '1.0',
+      requestId: requestIdOf(v1.requestContext),
     };
   }
   return undefined;
+}
+
+/** `requestContext.requestId` of either payload version (or of anything else), when it is a string. */
+export function requestIdOf(requestContext: unknown): string | undefined {
+  const id = (requestContext as { requestId?: unknown } | null | undefined)?.requestId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function credentials(

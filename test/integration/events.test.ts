@@ -1,12 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { servers } from '../../config/servers';
-import { handler as authorizerHandler } from '../../lambdas/authorizer/handler';
+import { authorizerHandlerFromEnv, type AuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { handler as mcpHandler } from '../../lambdas/mcp/handler';
 import { evaluatePolicy } from '../../local/iam';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
-import { pointHandlersAt } from '../helpers/handlers';
 import { loadEvent } from '../helpers/events';
 
 /**
@@ -18,17 +17,23 @@ const fixtures = readdirSync(join(__dirname, '..', '..', 'events')).filter((f) =
 describe('events/ fixtures', () => {
   let dynamo: EmbeddedDynamo;
   let keys: KeyService;
+  let authorizerHandler: AuthorizerHandler;
   let stdout: jest.SpyInstance;
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
     keys = new KeyService({ store: dynamo.store, servers });
-    pointHandlersAt(dynamo);
+    // The handler a Lambda container builds from its environment, as `sam local invoke` sets it.
+    authorizerHandler = authorizerHandlerFromEnv({
+      KEYS_TABLE_NAME: dynamo.tableName,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      AUTH_CACHE_TTL_SECONDS: '0',
+    });
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await authorizerHandler.core.settle();
     stdout.mockRestore();
     await dynamo.stop();
   });

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { servers } from '../../config/servers';
-import { handler } from '../../lambdas/authorizer/handler';
+import { createAuthorizerHandler, type AuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { runKeysCli } from '../../cli/keys';
+import { createLogger } from '../../lambdas/shared/logger';
 import { evaluatePolicy } from '../../local/iam';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
-import { pointHandlersAt } from '../helpers/handlers';
 import { arnFor, authorizerEvent } from '../helpers/events';
 
 const TOKEN = 'Bearer downstream-token-integration';
@@ -17,23 +17,24 @@ const TOKEN = 'Bearer downstream-token-integration';
 describe('key store on DynamoDB (dynalite) with the real authorizer handler', () => {
   let dynamo: EmbeddedDynamo;
   let service: KeyService;
-  let stdout: jest.SpyInstance;
+  let handler: AuthorizerHandler;
   const logged: string[] = [];
+  const clock = { ms: Date.now() };
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
     service = new KeyService({ store: dynamo.store, servers });
-    pointHandlersAt(dynamo);
-    stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      logged.push(String(chunk));
-      return true;
+    handler = createAuthorizerHandler({
+      store: dynamo.store,
+      servers,
+      clock: () => clock.ms,
+      logger: createLogger('authorizer', { sink: (line) => logged.push(line) }),
     });
   });
 
   afterAll(async () => {
-    // Let the last fire-and-forget lastUsedAt write land before the store goes away.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    stdout.mockRestore();
+    // The last lastUsedAt writes land before the store goes away.
+    await handler.core.settle();
     await dynamo.stop();
   });
 
@@ -66,13 +67,12 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
   });
 
   it('denies an expired key although DynamoDB has not deleted it', async () => {
-    const clock = { now: Date.now() };
-    const timed = new KeyService({ store: dynamo.store, servers, now: () => new Date(clock.now) });
+    const timed = new KeyService({ store: dynamo.store, servers, now: () => new Date(clock.ms) });
     const { apiKey } = await timed.create({ server: 'demo-apikey', expiresInSeconds: 1 });
     const event = authorizerEvent('2.0', 'apikey', { apiKey });
     await expect(authorize(event)).resolves.toHaveProperty('principalId');
 
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock.ms += 1_100;
 
     await expect(authorize(event)).rejects.toThrow(/^Unauthorized$/);
     expect(await dynamo.store.getByDigest(digestApiKey(apiKey))).toBeDefined();

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { servers } from '../../config/servers';
-import { KeyAuthorizer } from '../../lambdas/authorizer/authorizer';
+import { AuthorizerCore } from '../../lambdas/authorizer/authorizer';
 import { parseAuthorizerEvent } from '../../lambdas/authorizer/event';
-import { handler } from '../../lambdas/authorizer/handler';
+import { authorizerHandlerFromEnv, type AuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { digestApiKey, generateApiKey, generateKeyId, keyHint } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { createLogger } from '../../lambdas/shared/logger';
@@ -14,7 +14,7 @@ import { recordFigures, tally } from './helpers/results';
 import { SecretRegistry } from './helpers/secrets';
 
 /**
- * Issue 7, fuzzing the authorizer: ≥100,000 generated header sets against the KeyAuthorizer
+ * Fuzzing the authorizer: ≥100,000 generated header sets against the AuthorizerCore
  * core (DynamoKeyStore on dynalite, lookup cache on) and a few thousand through the real
  * Lambda handler. No Allow without a valid key of that server; nothing thrown but `Unauthorized`.
  */
@@ -23,6 +23,7 @@ const HANDLER_RUNS = 3_000;
 const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 2_147_483_647);
 
 let dynamo: EmbeddedDynamo;
+let handler: AuthorizerHandler;
 let logs: LogCapture;
 const secrets = new SecretRegistry();
 const keys: FuzzKey[] = [];
@@ -33,9 +34,11 @@ const figures: Record<string, unknown> = { seed };
 beforeAll(async () => {
   logs = captureLogs();
   dynamo = await startEmbeddedDynamo('reliability-keys');
-  process.env.KEYS_TABLE_NAME = dynamo.tableName;
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.AUTH_CACHE_TTL_SECONDS = '60';
+  handler = authorizerHandlerFromEnv({
+    KEYS_TABLE_NAME: dynamo.tableName,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AUTH_CACHE_TTL_SECONDS: '60',
+  });
 
   const service = new KeyService({ store: dynamo.store, servers });
   const past = new KeyService({ store: dynamo.store, servers, now: () => new Date(Date.now() - 2 * 3600_000) });
@@ -84,7 +87,7 @@ afterAll(async () => {
 
 describe('authorizer fuzzing', () => {
   it(`core: ${CORE_RUNS} generated header sets, no Allow without a valid key of the route's server`, async () => {
-    const authorizer = new KeyAuthorizer({
+    const authorizer = new AuthorizerCore({
       store: dynamo.store,
       servers,
       logger: createLogger('authorizer', { level: 'debug', sink: logs.sink }),

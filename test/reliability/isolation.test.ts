@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { ServerConfig } from '../../config/types';
 import { resolveServers } from '../../config/validate';
-import { KeyAuthorizer } from '../../lambdas/authorizer/authorizer';
+import { AuthorizerCore } from '../../lambdas/authorizer/authorizer';
 import { parseAuthorizerEvent } from '../../lambdas/authorizer/event';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { createLogger } from '../../lambdas/shared/logger';
@@ -15,7 +15,7 @@ import { recordFigures, tally } from './helpers/results';
 import { SecretRegistry } from './helpers/secrets';
 
 /**
- * Issue 7, isolation: N servers × M keys. Every use of a key on another server is denied, by
+ * Isolation: N servers × M keys. Every use of a key on another server is denied, by
  * the authorizer's policy (cold and warm lookup cache, and a cached policy re-evaluated for
  * another route) and through the local gateway (cold and warm result cache).
  */
@@ -112,7 +112,7 @@ const serverOf = (route: string): string => servers.find((server) => server.rout
 
 describe('isolation: N servers × M keys', () => {
   it('authorizer core: a key opens its own server only, cold and warm lookup cache, payload 1.0 and 2.0', async () => {
-    const authorizer = new KeyAuthorizer({
+    const authorizer = new AuthorizerCore({
       store: dynamo.store,
       servers,
       logger: createLogger('authorizer', { level: 'debug', sink: logs.sink }),

@@ -1,5 +1,7 @@
+import { IDENTITY_HEADERS, isGuarded } from '../../config/identity-sources';
 import { servers } from '../../config/servers';
-import { KeyAuthorizer, type AuthorizerOutcome } from '../../lambdas/authorizer/authorizer';
+import type { AuthMode, ResolvedServer } from '../../config/types';
+import { AuthorizerCore, type AuthorizerOutcome } from '../../lambdas/authorizer/authorizer';
 import { parseAuthorizerEvent } from '../../lambdas/authorizer/event';
 import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
@@ -17,7 +19,7 @@ interface World {
   keys: Record<'apikey' | 'passthrough' | 'revoked' | 'expired', string>;
   logs: string[];
   clock: { ms: number };
-  authorizer(ttlSeconds?: number): KeyAuthorizer;
+  authorizer(ttlSeconds?: number): AuthorizerCore;
 }
 
 async function world(): Promise<World> {
@@ -37,12 +39,12 @@ async function world(): Promise<World> {
     logs,
     clock,
     authorizer: (ttlSeconds = 0) =>
-      new KeyAuthorizer({
+      new AuthorizerCore({
         store,
         servers,
         cacheTtlSeconds: ttlSeconds,
         logger: createLogger('authorizer', { level: 'debug', sink: (line) => logs.push(line) }),
-        nowMs: () => clock.ms,
+        clock: () => clock.ms,
       }),
   };
 }
@@ -62,11 +64,10 @@ function expected(target: (typeof TARGETS)[number], key: KeyState, withAuthoriza
   if (key === 'missing' || key === 'malformed') return 401;
   if (target === 'passthrough' && !withAuthorization) return 401;
   if (key === 'unknown' || key === 'revoked' || key === 'expired') return 401;
-  if (key === 'passthrough' && !withAuthorization) return 401;
   return key === target ? 200 : 403;
 }
 
-describe('KeyAuthorizer: every mode × header × key state, payload 1.0 and 2.0', () => {
+describe('AuthorizerCore: every mode × header × key state, payload 1.0 and 2.0', () => {
   let w: World;
   beforeAll(async () => {
     w = await world();
@@ -105,7 +106,85 @@ describe('KeyAuthorizer: every mode × header × key state, payload 1.0 and 2.0'
   );
 });
 
-describe('KeyAuthorizer policies and context', () => {
+/** A server of the given mode, with every default applied. */
+function serverOf(name: string, authMode: AuthMode): ResolvedServer {
+  return { name, authMode, tools: [], allowedOrigins: [], passthroughOrigins: [], routes: [`/${name}/mcp`] };
+}
+
+describe('AuthorizerCore: a valid key on another server is always 403, whatever the two modes', () => {
+  // Two servers per guarded mode, so every pair of modes, same mode included, has a cross-server case.
+  const crossServers = [
+    serverOf('open', 'none'),
+    serverOf('keyed-a', 'apiKey'),
+    serverOf('keyed-b', 'apiKey'),
+    serverOf('bearer-a', 'bearerPassthrough'),
+    serverOf('bearer-b', 'bearerPassthrough'),
+  ];
+  const guarded = crossServers.filter((server) => isGuarded(server.authMode));
+  const fixtureOf: Record<AuthMode, 'public' | 'apikey' | 'passthrough'> = {
+    none: 'public',
+    apiKey: 'apikey',
+    bearerPassthrough: 'passthrough',
+  };
+  const keys = new Map<string, string>();
+  let core: AuthorizerCore;
+  beforeAll(async () => {
+    const store = new MemoryKeyStore();
+    const service = new KeyService({ store, servers: crossServers });
+    for (const server of guarded) keys.set(server.name, (await service.create({ server: server.name })).apiKey);
+    core = new AuthorizerCore({
+      store,
+      servers: crossServers,
+      cacheTtlSeconds: 0,
+      logger: createLogger('authorizer', { sink: () => {} }),
+    });
+  });
+
+  const rows = (['1.0', '2.0'] as const).flatMap((version) =>
+    guarded.flatMap((keyServer) =>
+      crossServers.flatMap((route) =>
+        [true, false].map((withAuthorization) => ({
+          version,
+          keyServer: keyServer.name,
+          keyMode: keyServer.authMode,
+          route: route.name,
+          routeMode: route.authMode,
+          withAuthorization,
+          // Written from the rules: a route's identity headers first, then the key's own server.
+          expected:
+            IDENTITY_HEADERS[route.authMode].includes('Authorization') && !withAuthorization
+              ? 401
+              : keyServer.name === route.name
+                ? 200
+                : 403,
+        })),
+      ),
+    ),
+  );
+
+  it.each(rows)(
+    '$version key of $keyServer ($keyMode) on $route ($routeMode), authorization=$withAuthorization → $expected',
+    async ({ version, keyServer, route, routeMode, withAuthorization, expected: status }) => {
+      // Arrange
+      const event = authorizerEvent(
+        version,
+        fixtureOf[routeMode],
+        { apiKey: keys.get(keyServer), authorization: withAuthorization ? TOKEN : undefined },
+        `/${route}/mcp`,
+      );
+      const request = parseAuthorizerEvent(event)!;
+
+      // Act
+      const outcome = await core.authorize(request);
+
+      // Assert
+      expect(gatewayStatus(outcome, request.arn)).toBe(status);
+      if ('policy' in outcome) expect(outcome.policy.context).toMatchObject({ server: keyServer });
+    },
+  );
+});
+
+describe('AuthorizerCore policies and context', () => {
   let w: World;
   beforeAll(async () => {
     w = await world();
@@ -154,7 +233,7 @@ describe('KeyAuthorizer policies and context', () => {
   });
 });
 
-describe('KeyAuthorizer hot path', () => {
+describe('AuthorizerCore hot path', () => {
   it('rejects a malformed key without reading the store', async () => {
     const w = await world();
     const before = w.store.reads;
@@ -214,12 +293,54 @@ describe('KeyAuthorizer hot path', () => {
     expect(w.store.touches).toBe(1);
     w.clock.ms += 60_000;
     await authorizer.authorize(request);
+    await authorizer.settle();
     expect(w.store.touches).toBe(2);
     expect(w.store.records.get(digestApiKey(w.keys.apikey))?.lastUsedAt).toBe(new Date(w.clock.ms).toISOString());
   });
 });
 
-describe('KeyAuthorizer when the key store is down', () => {
+describe('AuthorizerCore log lines', () => {
+  it("carry API Gateway's request id on every line, payload 1.0 and 2.0: allow, deny, outage, failed write", async () => {
+    const w = await world();
+    const authorizer = w.authorizer(3600);
+    const lines = (from: number) => w.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = (['1.0', '2.0'] as const).flatMap((version) =>
+      [w.keys.apikey, w.keys.passthrough, w.keys.revoked, undefined, 'not-a-key'].map((apiKey) => {
+        const event = authorizerEvent(version, 'apikey', { apiKey });
+        return { request: parseAuthorizerEvent(event)!, id: (event.requestContext as { requestId: string }).requestId };
+      }),
+    );
+
+    for (const { request, id } of requests) {
+      const before = w.logs.length;
+      await authorizer.authorize(request);
+      expect(lines(before)).toEqual([expect.objectContaining({ requestId: id })]);
+    }
+
+    // The lastUsedAt write fails: its warning names the request that triggered it.
+    w.store.down = true;
+    w.clock.ms += 60_000;
+    const { request, id } = requests[0];
+    let before = w.logs.length;
+    await authorizer.authorize(request);
+    await authorizer.settle();
+    expect(lines(before)).toEqual([
+      expect.objectContaining({ requestId: id, decision: 'allow' }),
+      expect.objectContaining({ requestId: id, level: 'warn', message: 'lastUsedAt update failed' }),
+    ]);
+
+    // The store is down for a key not in the cache.
+    const unknown = parseAuthorizerEvent(authorizerEvent('2.0', 'apikey', { apiKey: 'mcpg_' + 'U'.repeat(32) }))!;
+    before = w.logs.length;
+    await expect(authorizer.authorize(unknown)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+    expect(lines(before)).toEqual([
+      expect.objectContaining({ requestId: unknown.requestId, reason: 'key-store-unavailable' }),
+    ]);
+    expect(unknown.requestId).toBe('Xy1AbGHxoAMEMbQ=');
+  });
+});
+
+describe('AuthorizerCore when the key store is down', () => {
   it('fails closed with an outage error, logged as an outage, and recovers', async () => {
     const w = await world();
     const authorizer = w.authorizer(60);

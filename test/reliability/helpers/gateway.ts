@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ResolvedServer } from '../../../config/types';
-import { KeyAuthorizer } from '../../../lambdas/authorizer/authorizer';
-import { parseAuthorizerEvent } from '../../../lambdas/authorizer/event';
+import type { AuthorizerCore } from '../../../lambdas/authorizer/authorizer';
+import { createAuthorizerHandler } from '../../../lambdas/authorizer/handler';
 import type { KeyStore } from '../../../lambdas/keys/key-store';
 import type { Logger } from '../../../lambdas/shared/logger';
 import { createLocalGateway, type ProxyFunction } from '../../../local/gateway';
@@ -19,18 +19,17 @@ export interface CustomGatewayOptions {
 
 export interface CustomGateway {
   readonly baseUrl: string;
-  readonly authorizer: KeyAuthorizer;
+  readonly authorizer: AuthorizerCore;
   readonly cacheSize: () => number;
   close(): Promise<void>;
 }
 
 /**
  * The local gateway (REST API stage emulation) on 127.0.0.1 for any server list, with the
- * real authorizer core behind the same thin adapter as lambdas/authorizer/handler.ts (whose
- * module-level singleton only knows config/servers.ts).
+ * real authorizer handler built for these servers.
  */
 export async function startCustomGateway(options: CustomGatewayOptions): Promise<CustomGateway> {
-  const authorizer = new KeyAuthorizer({
+  const handler = createAuthorizerHandler({
     store: options.store,
     servers: options.servers,
     logger: options.logger,
@@ -41,17 +40,16 @@ export async function startCustomGateway(options: CustomGatewayOptions): Promise
     cacheTtlSeconds: options.cacheTtlSeconds,
     logger: options.logger,
     integration: options.integration,
-    loadAuthorizer: async () => async (event) => {
-      const request = parseAuthorizerEvent(event);
-      if (!request) throw new Error('Unauthorized');
-      const outcome = await authorizer.authorize(request);
-      if ('unauthorized' in outcome) throw new Error('Unauthorized');
-      return outcome.policy;
-    },
+    loadAuthorizer: async () => handler,
   });
   const http = createServer(gateway.listener);
   const port = await listen(http, 0, 'PORT');
-  return { baseUrl: `http://127.0.0.1:${port}`, authorizer, cacheSize: gateway.cacheSize, close: () => close(http) };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    authorizer: handler.core,
+    cacheSize: gateway.cacheSize,
+    close: () => close(http),
+  };
 }
 
 /** An integration that answers 200 with the route and the authorizer context it received, as API Gateway passed it. */
