@@ -4,7 +4,7 @@ import { EmptyResultSchema, ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from 
 import { createHandler } from '../../lambdas/mcp/handler';
 import { createLogger } from '../../lambdas/shared/logger';
 import { connectClient, textOf } from '../helpers/mcp-client';
-import { JSON_HEADERS, rpc } from '../helpers/mcp-events';
+import { JSON_HEADERS, rpc } from '../helpers/events';
 import { startLoopbackGateway, type LoopbackGateway } from '../helpers/mcp-loopback';
 
 const KEY_IDS: Record<string, string> = {

@@ -5,7 +5,7 @@ import { createLogger } from '../../lambdas/shared/logger';
 import { handler } from '../../lambdas/mcp/handler';
 import type { LocalStack } from '../../local/stack';
 import { startTestStack } from '../helpers/local-stack';
-import { loadEvent } from '../helpers/mcp-events';
+import { loadEvent } from '../helpers/events';
 import { captureLogs, type LogCapture } from './helpers/capture';
 import { createHttpClient, pool, type HttpClient } from './helpers/http';
 import { hasStackTrace, isJsonOrEmpty, MCP_ACCEPT, mcpRequests, type McpRequestSpec } from './helpers/mcp-fuzz';

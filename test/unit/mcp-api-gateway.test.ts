@@ -6,7 +6,7 @@ import {
   toProxyResult,
   type McpEvent,
 } from '../../lambdas/mcp/api-gateway';
-import { httpApiEvent, loadEvent, restEvent } from '../helpers/mcp-events';
+import { httpApiEvent, loadEvent, restEvent } from '../helpers/events';
 
 describe('eventToRequest', () => {
   it('turns the REST fixture into a POST with its headers and body', async () => {

@@ -3,7 +3,7 @@ import type { ResolvedServer } from '../../config/types';
 import { resolveServers } from '../../config/validate';
 import { createMcpCore, MAX_REQUEST_BODY_BYTES, type McpInvocation } from '../../lambdas/mcp/core';
 import { createLogger } from '../../lambdas/shared/logger';
-import { JSON_HEADERS, rpc } from '../helpers/mcp-events';
+import { JSON_HEADERS, rpc } from '../helpers/events';
 
 const URL = 'https://api.example.com/demo-public/mcp';
 const silent = createLogger('mcp', { sink: () => undefined });

@@ -6,7 +6,7 @@ import { resolveInvocation } from '../../lambdas/mcp/invocation';
 import type { McpEvent } from '../../lambdas/mcp/api-gateway';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
-import { httpApiEvent, loadEvent, restEvent, rpc } from '../helpers/mcp-events';
+import { httpApiEvent, loadEvent, restEvent, rpc } from '../helpers/events';
 
 const lines: string[] = [];
 const logger = createLogger('mcp', { level: 'debug', sink: (line) => lines.push(line) });
