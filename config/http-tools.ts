@@ -8,7 +8,7 @@ import type { HttpToolConfig } from './types';
  * Longest downstream timeout: API Gateway ends an integration after 29 s, so a longer
  * timeout could never be reported to the client as a tool error.
  */
-export const MAX_HTTP_TOOL_TIMEOUT_MS = 29_000;
+const MAX_HTTP_TOOL_TIMEOUT_MS = 29_000;
 
 /** A `{param}` placeholder in a path, header or body template. */
 export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -18,7 +18,7 @@ export interface AuthorizerContext {
   readonly authMode?: string;
 }
 
-export function isHttpApiEvent(event: McpEvent): event is APIGatewayProxyEventV2 {
+function isHttpApiEvent(event: McpEvent): event is APIGatewayProxyEventV2 {
   return (event as Partial<APIGatewayProxyEventV2>).version === '2.0';
 }
 
@@ -32,6 +32,12 @@ export function routePathsOf(event: McpEvent): string[] {
     return [routePath, event.rawPath].filter((path): path is string => typeof path === 'string' && path !== '');
   }
   return [event.resource, event.path].filter((path): path is string => typeof path === 'string' && path !== '');
+}
+
+/** API Gateway's id for the request (REST and HTTP API events alike), to correlate log lines. */
+export function requestIdOf(event: McpEvent): string | undefined {
+  const id = (event.requestContext as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === 'string' && id !== '' ? id.slice(0, 128) : undefined;
 }
 
 /**

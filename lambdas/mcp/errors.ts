@@ -3,8 +3,5 @@ import { McpGateError } from '../shared/errors';
 /** A downstream call could not complete (network failure, refused URL, redirect loop). */
 export class DownstreamError extends McpGateError {}
 
-/** The downstream API did not answer within the tool's timeout. */
-export class DownstreamTimeoutError extends DownstreamError {}
-
 /** The downstream response body is larger than the tool accepts. */
 export class DownstreamResponseTooLargeError extends DownstreamError {}

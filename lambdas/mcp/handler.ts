@@ -3,16 +3,19 @@ import { servers as configuredServers } from '../../config/servers';
 import { optionalEnv } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
+import { JsonRpcCode } from '../shared/json-rpc';
 import {
   authorizerContextOf,
   eventToRequest,
+  requestIdOf,
   routePathsOf,
   toProxyResult,
   type McpEvent,
   type McpResult,
 } from './api-gateway';
-import { createMcpCore, jsonRpcError, JsonRpcCode, type McpCoreOptions } from './core';
+import { createMcpCore, type McpCoreOptions } from './core';
 import { resolveInvocation } from './invocation';
+import { jsonRpcError } from './responses';
 
 export interface McpHandlerOptions extends McpCoreOptions {
   /** @default the servers of config/servers.ts */
@@ -49,22 +52,29 @@ export function createHandler(options: McpHandlerOptions = {}): McpHandler {
       .find(Boolean);
 
   return async (event) => {
+    const requestId = requestIdOf(event);
     try {
       const server = select(event);
       if (!server) {
-        logger.warn('mcp request for no server', { routes: routePathsOf(event) });
+        logger.warn('mcp request for no server', { requestId, routes: routePathsOf(event) });
         return await toProxyResult(
           jsonRpcError(404, JsonRpcCode.ServerError, 'Not Found: no MCP server is configured for this route'),
         );
       }
+      const request = eventToRequest(event);
+      // Browsers send a CORS preflight without credentials, so it arrives without an authorizer
+      // context (the OPTIONS route has none); it is the one request served without one.
+      if (request.method === 'OPTIONS') {
+        return await toProxyResult(await core.preflight(request, server, { requestId }));
+      }
       const decision = resolveInvocation(server, authorizerContextOf(event));
       if (!decision.ok) {
-        logger.warn('mcp request refused', { server: server.name, reason: decision.reason });
+        logger.warn('mcp request refused', { server: server.name, requestId, reason: decision.reason });
         return await toProxyResult(jsonRpcError(403, JsonRpcCode.ServerError, 'Forbidden'));
       }
-      return await toProxyResult(await core.handle(eventToRequest(event), decision.invocation));
+      return await toProxyResult(await core.handle(request, decision.invocation, { requestId }));
     } catch (error) {
-      logger.error('mcp event failed', describeError(error));
+      logger.error('mcp event failed', { requestId, ...describeError(error) });
       return toProxyResult(jsonRpcError(500, JsonRpcCode.InternalError, 'Internal error'));
     }
   };

@@ -3,8 +3,6 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { ResolvedServer } from '../../config/types';
 import { version } from '../../package.json';
-import { createLogger } from '../shared/logger';
-import { buildToolDefinitions } from './tools/registry';
 import type { RequestContext, ToolDefinition } from './tools/types';
 
 /**
@@ -17,18 +15,6 @@ const lazyValidator: jsonSchemaValidator = {
   getValidator: (schema) => (sharedAjv ??= new AjvJsonSchemaValidator()).getValidator(schema),
 };
 
-const defaultTools = new WeakMap<ResolvedServer, readonly ToolDefinition[]>();
-
-/** The server's tool definitions built from `process.env`, once per container. */
-function toolsFor(server: ResolvedServer): readonly ToolDefinition[] {
-  let tools = defaultTools.get(server);
-  if (!tools) {
-    tools = buildToolDefinitions(server, { env: process.env, logger: createLogger('mcp') });
-    defaultTools.set(server, tools);
-  }
-  return tools;
-}
-
 /**
  * An MCP server for one configured server and one request: cheap, because the tool
  * definitions (`tools`, built once per container) are only registered here. It knows
@@ -37,7 +23,7 @@ function toolsFor(server: ResolvedServer): readonly ToolDefinition[] {
 export function createMcpServer(
   server: ResolvedServer,
   ctx: RequestContext,
-  tools: readonly ToolDefinition[] = toolsFor(server),
+  tools: readonly ToolDefinition[],
 ): McpServer {
   const mcp = new McpServer(
     { name: server.name, version },
@@ -52,5 +38,8 @@ export function createMcpServer(
       tool.run(args, { ...ctx, signal: extra.signal }),
     );
   }
+  // registerTool advertises tools.listChanged, which a stateless server can never send: no
+  // stream outlives the request. Capabilities merge, so this overrides it.
+  mcp.server.registerCapabilities({ tools: { listChanged: false } });
   return mcp;
 }

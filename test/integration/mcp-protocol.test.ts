@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { request as httpRequest } from 'node:http';
 import { EmptyResultSchema, ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createHandler } from '../../lambdas/mcp/handler';
 import { createLogger } from '../../lambdas/shared/logger';
@@ -61,6 +62,8 @@ describe.each([
     expect(protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
     expect(info?.name).toBe(server);
     expect(capabilities?.tools).toBeDefined();
+    // A stateless server has no stream to send notifications/tools/list_changed on.
+    expect(capabilities?.tools?.listChanged).toBeFalsy();
     expect(capabilities?.logging).toBeDefined();
   });
 
@@ -160,5 +163,56 @@ describe('version negotiation over plain HTTP', () => {
 
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toContain('POST');
+  });
+});
+
+describe('DNS-rebinding protection (as the MCP conformance suite checks it)', () => {
+  /** POSTs initialize with the given Host and Origin (fetch cannot set Host). */
+  const initializeWith = (host: string, origin: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const url = new URL(`${gateway.url}/demo-public/mcp`);
+      const body = rpc('initialize', {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'dns-rebinding-test', version: '1.0.0' },
+      });
+      const req = httpRequest(
+        url,
+        { method: 'POST', headers: { ...JSON_HEADERS, host, origin, 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const port = (): string => new URL(gateway.url).port;
+
+  it.each([
+    { host: () => `127.0.0.1:${port()}`, origin: () => `http://127.0.0.1:${port()}` },
+    { host: () => `localhost:${port()}`, origin: () => `http://localhost:${port()}` },
+    { host: () => `[::1]:${port()}`, origin: () => `http://[::1]:${port()}` },
+    { host: () => `127.0.0.1:${port()}`, origin: () => 'http://localhost:5173' },
+  ])("accepts the local server's own loopback Host and Origin", async ({ host, origin }) => {
+    const response = await initializeWith(host(), origin());
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ result: { serverInfo: { name: 'demo-public' } } });
+  });
+
+  it.each([
+    { host: () => 'evil.example.com', origin: () => 'http://evil.example.com' },
+    { host: () => `evil.example.com:${port()}`, origin: () => `http://evil.example.com:${port()}` },
+    { host: () => `127.0.0.1:${port()}`, origin: () => 'http://evil.example.com' },
+    { host: () => 'evil.example.com', origin: () => `http://127.0.0.1:${port()}` },
+  ])('refuses a foreign Host or Origin with 403', async ({ host, origin }) => {
+    const response = await initializeWith(host(), origin());
+
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: { code: -32000, message: 'Forbidden: Origin not allowed' },
+    });
   });
 });

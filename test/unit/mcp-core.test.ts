@@ -1,7 +1,8 @@
 import { servers } from '../../config/servers';
 import type { ResolvedServer } from '../../config/types';
 import { resolveServers } from '../../config/validate';
-import { createMcpCore, MAX_REQUEST_BODY_BYTES, type McpInvocation } from '../../lambdas/mcp/core';
+import { createMcpCore, type McpInvocation } from '../../lambdas/mcp/core';
+import { MAX_REQUEST_BODY_BYTES } from '../../lambdas/mcp/http-checks';
 import { createLogger } from '../../lambdas/shared/logger';
 import { JSON_HEADERS, rpc } from '../helpers/events';
 
@@ -147,6 +148,11 @@ describe('well-formed requests', () => {
       headers: { accept: 'text/event-stream;q=0.9, application/json; charset=utf-8' },
     },
     { name: 'Content-Type with a charset', headers: { 'content-type': 'Application/JSON; charset=utf-8' } },
+    {
+      name: 'upper-case Accept (media types are case-insensitive)',
+      headers: { accept: 'APPLICATION/JSON, TEXT/EVENT-STREAM' },
+    },
+    { name: 'upper-case Content-Type', headers: { 'content-type': 'APPLICATION/JSON' } },
   ])('$name → 200', async ({ headers }) => {
     const response = await core.handle(post(rpc('ping', undefined, 'p1'), headers), publicServer);
 
@@ -220,6 +226,71 @@ describe('browser origins', () => {
 
     expect(response.status).toBe(status);
     expect(response.headers.get('access-control-allow-origin')).toBe(allowOrigin);
+  });
+
+  it.each([
+    { name: 'the API domain', url: URL, headers: { origin: 'https://api.example.com' }, status: 200 },
+    {
+      name: 'the Host header (custom domain)',
+      url: URL,
+      headers: { origin: 'https://mcp.example.org', host: 'mcp.example.org' },
+      status: 200,
+    },
+    { name: 'the API domain over http', url: URL, headers: { origin: 'http://api.example.com' }, status: 403 },
+    { name: 'the API domain with a port', url: URL, headers: { origin: 'https://api.example.com:8443' }, status: 403 },
+    { name: 'a loopback origin', url: URL, headers: { origin: 'http://127.0.0.1:3000' }, status: 403 },
+    {
+      name: 'a loopback origin with a forged loopback Host',
+      url: URL,
+      headers: { origin: 'http://localhost:3000', host: 'localhost:3000' },
+      status: 403,
+    },
+    {
+      name: 'the local server itself',
+      url: 'https://127.0.0.1:3000/demo-public/mcp',
+      headers: { origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000' },
+      status: 200,
+    },
+    {
+      name: 'another loopback port (localhost)',
+      url: 'https://127.0.0.1:3000/demo-public/mcp',
+      headers: { origin: 'http://localhost:5173', host: '127.0.0.1:3000' },
+      status: 200,
+    },
+    {
+      name: 'IPv6 loopback',
+      url: 'https://[::1]:3000/demo-public/mcp',
+      headers: { origin: 'http://[::1]:8080', host: '[::1]:3000' },
+      status: 200,
+    },
+    {
+      name: 'a foreign origin on a local server',
+      url: 'https://127.0.0.1:3000/demo-public/mcp',
+      headers: { origin: 'http://evil.example.com', host: '127.0.0.1:3000' },
+      status: 403,
+    },
+    {
+      name: 'a rebinding name as Host and Origin',
+      url: 'https://evil.example.com:3000/demo-public/mcp',
+      headers: { origin: 'http://evil.example.com:3000', host: 'evil.example.com:3000' },
+      status: 403,
+    },
+    {
+      name: 'a loopback origin on a rebinding Host',
+      url: 'https://evil.example.com:3000/demo-public/mcp',
+      headers: { origin: 'http://127.0.0.1:3000', host: 'evil.example.com:3000' },
+      status: 403,
+    },
+    { name: 'a path after the origin', url: URL, headers: { origin: 'https://api.example.com/x' }, status: 403 },
+  ])("the server's own origin: $name → $status", async ({ url, headers, status }) => {
+    const sent = new Headers(JSON_HEADERS);
+    for (const [name, value] of Object.entries(headers)) if (value !== undefined) sent.set(name, value);
+    const request = new Request(url, { method: 'POST', headers: sent, body: rpc('ping') });
+
+    const response = await core.handle(request, publicServer);
+
+    expect(response.status).toBe(status);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('answers a CORS preflight from an allowed origin without touching the protocol', async () => {

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { servers } from '../../config/servers';
 import type { ResolvedServer } from '../../config/types';
+import { resolveServers } from '../../config/validate';
 import { createHandler } from '../../lambdas/mcp/handler';
 import { resolveInvocation } from '../../lambdas/mcp/invocation';
 import type { McpEvent } from '../../lambdas/mcp/api-gateway';
@@ -193,5 +194,115 @@ describe('resolveInvocation', () => {
     expect(decision.ok).toBe(expected.ok);
     if (decision.ok) expect(decision.invocation.keyId).toBe(expected.keyId);
     else expect(decision.reason).toMatch(/authorizer context/);
+  });
+});
+
+describe('CORS preflight on a guarded server with allowed origins', () => {
+  const APP = 'https://app.example.com';
+  const [browserApiKey] = resolveServers([
+    { name: 'browser-apikey', authMode: 'apiKey', tools: ['echo'], allowedOrigins: [APP] },
+  ]);
+  const browserHandler = createHandler({ servers: [browserApiKey], env: {}, logger });
+  const route = { resource: '/browser-apikey/mcp', path: '/browser-apikey/mcp' };
+  const preflight = (headers: Record<string, string>): APIGatewayProxyEvent =>
+    withAuthorizer(
+      restEvent({ ...route, httpMethod: 'OPTIONS', body: null, headers, multiValueHeaders: {} }),
+      undefined,
+    );
+
+  it('answers OPTIONS without an authorizer context, allowing the headers an MCP client sends', async () => {
+    // Arrange
+    const event = preflight({
+      Origin: APP,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type,x-api-key,authorization,mcp-protocol-version',
+    });
+
+    // Act
+    const response = await browserHandler(event);
+
+    // Assert
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': APP,
+      'access-control-allow-methods': expect.stringContaining('POST'),
+      vary: 'Origin',
+    });
+    const allowed = String(response.headers?.['access-control-allow-headers'])
+      .split(',')
+      .map((name) => name.trim().toLowerCase());
+    expect(allowed).toEqual(
+      expect.arrayContaining([
+        'content-type',
+        'x-api-key',
+        'authorization',
+        'mcp-protocol-version',
+        'mcp-session-id',
+        'last-event-id',
+      ]),
+    );
+  });
+
+  it('refuses a preflight from an origin that is not allowed', async () => {
+    const response = await browserHandler(
+      preflight({ Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' }),
+    );
+
+    expect(response.statusCode).toBe(403);
+    expect(response.headers?.['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it.each(['POST', 'GET', 'DELETE', 'PUT'])('serves no %s without the authorizer context', async (httpMethod) => {
+    const event = withAuthorizer(
+      restEvent({ ...route, httpMethod, headers: { ...restEvent().headers, Origin: APP }, multiValueHeaders: {} }),
+      undefined,
+    );
+
+    const response = await browserHandler(event);
+
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32000, message: 'Forbidden' } });
+  });
+
+  it('serves POST from the allowed origin with the authorizer context, with the CORS grant', async () => {
+    const event = withAuthorizer(
+      restEvent({ ...route, headers: { ...restEvent().headers, Origin: APP }, multiValueHeaders: {} }),
+      {
+        server: 'browser-apikey',
+        keyId: 'key_1',
+        authMode: 'apiKey',
+      },
+    );
+
+    const response = await browserHandler(event);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['access-control-allow-origin']).toBe(APP);
+  });
+});
+
+describe('correlation', () => {
+  it.each([
+    {
+      name: 'REST',
+      event: loadEvent<McpEvent>('mcp-tools-call.json'),
+      requestId: 'e8c1bc18-7b61-11e6-9a41-93e8deadbeef',
+    },
+    { name: 'HTTP API', event: loadEvent<McpEvent>('mcp-http-api-tools-call.json'), requestId: 'BQGp0h5kjoEEMnQ=' },
+    {
+      name: 'REST, refused',
+      event: withAuthorizer(
+        restEvent({ requestContext: { ...restEvent().requestContext, requestId: 'req-refused' } }),
+        undefined,
+      ),
+      requestId: 'req-refused',
+    },
+  ])("puts API Gateway's request id on every log line ($name)", async ({ event, requestId }) => {
+    await handler(event);
+
+    const entries = lines.map((line) => JSON.parse(line) as { requestId?: string; message: string });
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) expect(entry).toMatchObject({ requestId });
   });
 });

@@ -8,8 +8,8 @@ import { resolveConfigValue, type Env } from '../config-values';
 import { DownstreamError, DownstreamResponseTooLargeError } from '../errors';
 import { textResult, toolError, type ToolContext, type ToolDefinition, type ToolInputSchema } from './types';
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 /** Longest downstream error body quoted in a tool error. */
 const ERROR_BODY_EXCERPT = 1_000;
 const WHOLE_PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -79,7 +79,13 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
   const signal = AbortSignal.any([ctx.signal, timeout]);
   const started = Date.now();
   // Only the origin is logged: paths and queries may carry arguments.
-  const logFields = { server: ctx.server, tool: call.tool, method: call.method, origin: call.url.origin };
+  const logFields = {
+    server: ctx.server,
+    requestId: ctx.requestId,
+    tool: call.tool,
+    method: call.method,
+    origin: call.url.origin,
+  };
   try {
     const response = await ctx.fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal });
     const text = await readCapped(response, call.maxResponseBytes);

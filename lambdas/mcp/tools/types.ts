@@ -19,6 +19,8 @@ export interface RequestContext {
   readonly authMode: AuthMode;
   /** The API key id the authorizer matched; null on public servers. */
   readonly keyId: string | null;
+  /** API Gateway's request id, for log lines; undefined when the event has none. */
+  readonly requestId?: string;
   /** Whether the request carried an `Authorization` header (its value is only reachable through `fetch`). */
   readonly authorizationReceived: boolean;
   readonly fetch: DownstreamFetch;
