@@ -1,12 +1,13 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  GetCommand,
-  PutCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
   QueryCommand,
   ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
 import type { KeyRecord, KeyStore } from './key-store';
 import { KEYS_TABLE_SCHEMA } from './table-schema';
@@ -45,6 +46,9 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
+  // The management reads and updates below unmarshal items themselves: a record written by other
+  // means (a number beyond 2^53, a binary attribute) must still list, revoke and rotate, where the
+  // document client would refuse the whole answer.
   async getByKeyId(keyId: string): Promise<KeyRecord | undefined> {
     const out = await this.call('Query', () =>
       this.client.send(
@@ -52,16 +56,17 @@ export class DynamoKeyStore implements KeyStore {
           TableName: this.tableName,
           IndexName: KEYS_TABLE_SCHEMA.keyIdIndex,
           KeyConditionExpression: 'keyId = :keyId',
-          ExpressionAttributeValues: { ':keyId': keyId },
+          ExpressionAttributeValues: { ':keyId': { S: keyId } },
         }),
       ),
     );
-    return out.Items?.[0] as KeyRecord | undefined;
+    const item = out.Items?.[0];
+    return item && fromItem(item);
   }
 
   async list(server?: string): Promise<KeyRecord[]> {
     const items: KeyRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.call('Scan', () =>
         this.client.send(
@@ -72,37 +77,35 @@ export class DynamoKeyStore implements KeyStore {
               ? {
                   FilterExpression: '#server = :server',
                   ExpressionAttributeNames: { '#server': 'server' },
-                  ExpressionAttributeValues: { ':server': server },
+                  ExpressionAttributeValues: { ':server': { S: server } },
                 }
               : {}),
           }),
         ),
       );
-      items.push(...((out.Items ?? []) as KeyRecord[]));
+      items.push(...(out.Items ?? []).map(fromItem));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    return items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const created = (record: KeyRecord) => String((record.createdAt as unknown) ?? '');
+    return items.sort((a, b) => created(a).localeCompare(created(b)));
   }
 
   revoke(digest: string, at: Date): Promise<KeyRecord> {
     return this.update(
       digest,
       'SET #status = :revoked, revokedAt = :at',
-      {
-        ':revoked': 'revoked',
-        ':at': at.toISOString(),
-      },
+      { ':revoked': { S: 'revoked' }, ':at': { S: at.toISOString() } },
       { '#status': 'status' },
     );
   }
 
   setExpiry(digest: string, expiresAt: number): Promise<KeyRecord> {
-    return this.update(digest, 'SET expiresAt = :expiresAt', { ':expiresAt': expiresAt });
+    return this.update(digest, 'SET expiresAt = :expiresAt', { ':expiresAt': { N: String(expiresAt) } });
   }
 
   async touch(digest: string, at: Date): Promise<void> {
     try {
-      await this.update(digest, 'SET lastUsedAt = :at', { ':at': at.toISOString() });
+      await this.update(digest, 'SET lastUsedAt = :at', { ':at': { S: at.toISOString() } });
     } catch (error) {
       if (error instanceof KeyNotFoundError) return;
       throw error;
@@ -112,14 +115,14 @@ export class DynamoKeyStore implements KeyStore {
   private async update(
     digest: string,
     expression: string,
-    values: Record<string, unknown>,
+    values: Record<string, AttributeValue>,
     names?: Record<string, string>,
   ): Promise<KeyRecord> {
     try {
       const out = await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { digest },
+          Key: { digest: { S: digest } },
           UpdateExpression: expression,
           ConditionExpression: 'attribute_exists(digest)',
           ExpressionAttributeValues: values,
@@ -127,7 +130,7 @@ export class DynamoKeyStore implements KeyStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as KeyRecord;
+      return fromItem(out.Attributes ?? {});
     } catch (error) {
       if (isConditionFailure(error)) throw new KeyNotFoundError('no such key', { cause: error });
       throw unavailable('UpdateItem', error);
@@ -143,23 +146,52 @@ export class DynamoKeyStore implements KeyStore {
   }
 }
 
+/**
+ * A DynamoDB item as a plain object that never fails to convert: numbers become JavaScript
+ * numbers (possibly rounded; `Infinity` past the double range), binaries base64 text.
+ */
+export function fromItem(item: Record<string, AttributeValue>): KeyRecord {
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) record[name] = fromAttribute(value);
+  return record as unknown as KeyRecord;
+}
+
+function fromAttribute(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.M !== undefined) return fromItem(value.M);
+  if (value.L !== undefined) return value.L.map(fromAttribute);
+  if (value.SS !== undefined) return [...value.SS];
+  if (value.NS !== undefined) return value.NS.map(Number);
+  if (value.B !== undefined) return Buffer.from(value.B).toString('base64');
+  if (value.BS !== undefined) return value.BS.map((b) => Buffer.from(b).toString('base64'));
+  return undefined;
+}
+
 function unavailable(operation: string, error: unknown): KeyStoreUnavailableError {
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new KeyStoreUnavailableError(`key store ${operation} failed (${detail})`, { cause: error });
 }
 
-/**
- * Creates the keys table with the deployed table's key schema if it does not exist
- * (the local stack and the tests; the CDK stack creates the real one).
- */
-export async function ensureKeysTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Whether the table exists (any status); other failures throw `KeyStoreUnavailableError`. */
+export async function keysTableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    return true;
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceNotFoundException'))
-      throw unavailable('DescribeTable', error);
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
+    throw unavailable('DescribeTable', error);
   }
+}
+
+/**
+ * Creates the keys table with the deployed table's key schema if it does not exist
+ * (the local stack and the tests; the CDK stack creates the real one). True when it created it.
+ */
+export async function ensureKeysTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  if (await keysTableExists(client, tableName)) return false;
   try {
     await client.send(
       new CreateTableCommand({
@@ -181,12 +213,12 @@ export async function ensureKeysTable(client: DynamoDBClient, tableName: string)
     );
     for (let waited = 0; waited < 30_000; waited += 50) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (Table?.TableStatus === 'ACTIVE') return;
+      if (Table?.TableStatus === 'ACTIVE') return true;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`table ${tableName} did not become ACTIVE`);
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceInUseException') return;
+    if (error instanceof Error && error.name === 'ResourceInUseException') return false;
     throw unavailable('CreateTable', error);
   }
 }

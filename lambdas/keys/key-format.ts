@@ -42,10 +42,35 @@ export function keyHint(apiKey: string): string {
 const DURATION = /^(\d+)(s|m|h|d|w)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-/** Parses `90s`, `15m`, `1h`, `30d`, `2w` into seconds; throws `InvalidInputError` otherwise. */
+/** The longest duration a key's expiry or a rotation's grace period may take: 10 years (3650 days). */
+export const MAX_DURATION_SECONDS = 3650 * 86400;
+export const MAX_DURATION_TEXT = '3650d (10 years)';
+
+/** Parses `90s`, `15m`, `1h`, `30d`, `2w` into seconds, up to 10 years; throws `InvalidInputError` otherwise. */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
   if (!match)
     throw new InvalidInputError(`"${text}" is not a duration: use a number and a unit, like 90s, 15m, 1h, 30d or 2w`);
-  return Number(match[1]) * UNIT_SECONDS[match[2]];
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]];
+  if (!(seconds <= MAX_DURATION_SECONDS))
+    throw new InvalidInputError(`"${text}" is too long: durations go up to ${MAX_DURATION_TEXT}`);
+  return seconds;
+}
+
+/**
+ * Characters that change what a terminal shows rather than showing themselves: C0 and C1
+ * controls (escape sequences, carriage returns, newlines, tabs), DEL, the line and paragraph
+ * separators, and the bidirectional marks, embeddings, overrides and isolates.
+ */
+export const UNSAFE_TEXT = /[\p{Cc}\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
+
+/** The longest label a key may carry. */
+export const MAX_LABEL_LENGTH = 200;
+
+/** Checks a label given for a new key; throws `InvalidInputError` saying what is wrong. */
+export function checkLabel(label: string): void {
+  if (UNSAFE_TEXT.test(label))
+    throw new InvalidInputError('the label must not contain control characters (newlines, tabs, escape sequences…)');
+  if ([...label].length > MAX_LABEL_LENGTH)
+    throw new InvalidInputError(`the label is too long: at most ${MAX_LABEL_LENGTH} characters`);
 }

@@ -1,6 +1,15 @@
 import type { ResolvedServer } from '../../config/types';
 import { InvalidInputError, KeyConflictError, KeyNotFoundError } from '../shared/errors';
-import { digestApiKey, generateApiKey, generateKeyId, isWellFormedKeyId, keyHint } from './key-format';
+import {
+  checkLabel,
+  digestApiKey,
+  generateApiKey,
+  generateKeyId,
+  isWellFormedKeyId,
+  keyHint,
+  MAX_DURATION_SECONDS,
+  MAX_DURATION_TEXT,
+} from './key-format';
 import type { KeyRecord, KeyStore, KeySummary } from './key-store';
 
 /** A key just made: the only moment its plaintext exists outside the client. */
@@ -16,6 +25,11 @@ export interface CreateKeyInput {
   readonly expiresInSeconds?: number;
   /** Set by `rotate`: the key this one replaces. */
   readonly rotatedFrom?: string;
+}
+
+export interface RotateOptions {
+  /** Seconds from now until the new key stops working. @default the old key's remaining lifetime (none: no expiry) */
+  readonly expiresInSeconds?: number;
 }
 
 export interface KeyServiceOptions {
@@ -42,26 +56,22 @@ export class KeyService {
 
   /** The server called `name` if it takes keys; otherwise `InvalidInputError` listing the ones that do. */
   keyedServer(name: string): ResolvedServer {
-    const server = this.servers.find((s) => s.name === name);
-    const keyed = this.servers.filter((s) => s.authMode !== 'none').map((s) => s.name);
-    if (!server) {
-      throw new InvalidInputError(
-        `unknown server "${name}"; known servers: ${this.servers.map((s) => s.name).join(', ')}`,
-      );
-    }
-    if (server.authMode === 'none') {
-      throw new InvalidInputError(
-        `server "${name}" is public (authMode none) and takes no keys; keyed servers: ${keyed.join(', ')}`,
-      );
-    }
-    return server;
+    return keyedServer(this.servers, name);
   }
 
+  /** Checks every input, then stores a new key. Nothing is written when an input is wrong. */
   async create(input: CreateKeyInput): Promise<IssuedKey> {
     this.keyedServer(input.server);
-    if (input.expiresInSeconds !== undefined && !(input.expiresInSeconds > 0)) {
-      throw new InvalidInputError('the expiry must be in the future');
-    }
+    if (input.label !== undefined) checkLabel(input.label);
+    if (input.expiresInSeconds !== undefined) checkLifetime(input.expiresInSeconds, 'the expiry');
+    const now = this.now();
+    return this.issue(
+      input,
+      input.expiresInSeconds === undefined ? undefined : Math.floor(now.getTime() / 1000) + input.expiresInSeconds,
+    );
+  }
+
+  private async issue(input: CreateKeyInput, expiresAt: number | undefined): Promise<IssuedKey> {
     const now = this.now();
     // A digest collision among 192-bit keys will not happen; the retry only guards the conditional write's contract.
     for (let attempt = 0; ; attempt++) {
@@ -75,8 +85,7 @@ export class KeyService {
         status: 'active',
         rotatedFrom: input.rotatedFrom,
         createdAt: now.toISOString(),
-        expiresAt:
-          input.expiresInSeconds === undefined ? undefined : Math.floor(now.getTime() / 1000) + input.expiresInSeconds,
+        expiresAt,
       };
       try {
         await this.store.create(record);
@@ -97,25 +106,52 @@ export class KeyService {
     return summarize(await this.store.revoke(record.digest, this.now()));
   }
 
-  /** A new key for the same server and label; the old one stops working after `graceSeconds` (0: at once). */
-  async rotate(keyId: string, graceSeconds: number): Promise<{ issued: IssuedKey; old: KeySummary }> {
+  /**
+   * A new key for the same server and label; the old one stops working after `graceSeconds` (0: at once).
+   * The new key expires when the old one would, unless `options.expiresInSeconds` says otherwise.
+   */
+  async rotate(
+    keyId: string,
+    graceSeconds: number,
+    options: RotateOptions = {},
+  ): Promise<{ issued: IssuedKey; old: KeySummary }> {
     if (!(graceSeconds >= 0)) throw new InvalidInputError('the grace period must not be negative');
+    if (!Number.isInteger(graceSeconds) || graceSeconds > MAX_DURATION_SECONDS)
+      throw new InvalidInputError(`the grace period must be a whole number of seconds up to ${MAX_DURATION_TEXT}`);
+    if (options.expiresInSeconds !== undefined) checkLifetime(options.expiresInSeconds, 'the expiry');
     const old = await this.find(keyId);
     if (old.status !== 'active') throw new InvalidInputError(`key ${keyId} is revoked; create a new key instead`);
-    const remaining = old.expiresAt === undefined ? undefined : old.expiresAt - Math.floor(this.now().getTime() / 1000);
-    if (remaining !== undefined && remaining <= 0)
+    const nowSeconds = Math.floor(this.now().getTime() / 1000);
+    const oldExpiry: unknown = old.expiresAt;
+    // The authorizer's own test: a stored expiry at or before now has expired.
+    if (oldExpiry !== undefined && (oldExpiry as number) <= nowSeconds)
       throw new InvalidInputError(`key ${keyId} has expired; create a new key instead`);
-    const issued = await this.create({
-      server: old.server,
-      label: old.label,
-      expiresInSeconds: remaining,
-      rotatedFrom: old.keyId,
-    });
-    const oldEnds = Math.floor(this.now().getTime() / 1000) + graceSeconds;
+    let expiresAt: number | undefined;
+    if (options.expiresInSeconds !== undefined) expiresAt = nowSeconds + options.expiresInSeconds;
+    else if (oldExpiry !== undefined) {
+      if (
+        typeof oldExpiry !== 'number' ||
+        !Number.isInteger(oldExpiry) ||
+        oldExpiry - nowSeconds > MAX_DURATION_SECONDS
+      )
+        throw new InvalidInputError(
+          `key ${keyId} has an expiry the new key cannot inherit (unreadable, or more than ${MAX_DURATION_TEXT} away); ` +
+            'give the new key its own with an explicit expiry',
+        );
+      expiresAt = oldExpiry;
+    }
+    const issued = await this.issue(
+      { server: this.keyedServer(String(old.server)).name, label: labelOf(old), rotatedFrom: old.keyId },
+      expiresAt,
+    );
+    const oldEnds = nowSeconds + graceSeconds;
     const updated =
       graceSeconds === 0
         ? await this.store.revoke(old.digest, this.now())
-        : await this.store.setExpiry(old.digest, Math.min(oldEnds, old.expiresAt ?? oldEnds));
+        : await this.store.setExpiry(
+            old.digest,
+            typeof oldExpiry === 'number' && Number.isFinite(oldExpiry) ? Math.min(oldEnds, oldExpiry) : oldEnds,
+          );
     return { issued, old: summarize(updated) };
   }
 
@@ -128,8 +164,52 @@ export class KeyService {
   }
 }
 
+/** The server called `name` if it takes keys; otherwise `InvalidInputError` listing the ones that do. */
+export function keyedServer(servers: readonly ResolvedServer[], name: string): ResolvedServer {
+  const server = servers.find((s) => s.name === name);
+  const keyed = servers.filter((s) => s.authMode !== 'none').map((s) => s.name);
+  if (!server) {
+    throw new InvalidInputError(`unknown server "${name}"; known servers: ${servers.map((s) => s.name).join(', ')}`);
+  }
+  if (server.authMode === 'none') {
+    throw new InvalidInputError(
+      `server "${name}" is public (authMode none) and takes no keys; keyed servers: ${keyed.join(', ')}`,
+    );
+  }
+  return server;
+}
+
+/** The lifetime of a new key: a whole number of seconds, in the future, at most 10 years. */
+function checkLifetime(seconds: number, what: string): void {
+  if (!(seconds > 0)) throw new InvalidInputError(`${what} must be in the future`);
+  if (!Number.isInteger(seconds) || seconds > MAX_DURATION_SECONDS)
+    throw new InvalidInputError(`${what} must be a whole number of seconds up to ${MAX_DURATION_TEXT}`);
+}
+
+/** A stored label carried over by rotate: kept as its owner wrote it (outputs escape it); anything but text is dropped. */
+function labelOf(record: KeyRecord): string | undefined {
+  return typeof record.label === 'string' ? record.label : undefined;
+}
+
+const SUMMARY_FIELDS = [
+  'keyId',
+  'server',
+  'label',
+  'hint',
+  'status',
+  'createdAt',
+  'expiresAt',
+  'lastUsedAt',
+  'revokedAt',
+  'rotatedFrom',
+] as const satisfies readonly (keyof KeySummary)[];
+
+/**
+ * A record without its digest. Only the known fields are copied: a record written by other
+ * means may carry attributes nobody meant to show.
+ */
 function summarize(record: KeyRecord): KeySummary {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { digest, ...summary } = record;
-  return summary;
+  const summary: Record<string, unknown> = {};
+  for (const field of SUMMARY_FIELDS) if (record[field] !== undefined) summary[field] = record[field];
+  return summary as unknown as KeySummary;
 }

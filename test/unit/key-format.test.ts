@@ -1,10 +1,12 @@
 import {
+  checkLabel,
   digestApiKey,
   generateApiKey,
   generateKeyId,
   isWellFormedApiKey,
   isWellFormedKeyId,
   keyHint,
+  MAX_DURATION_SECONDS,
   parseDuration,
 } from '../../lambdas/keys/key-format';
 import { InvalidInputError } from '../../lambdas/shared/errors';
@@ -59,5 +61,37 @@ describe('key format', () => {
   it.each(['', '30', 'd', '1.5h', '-1d', '1y'])('rejects the duration %j with a clear error', (text) => {
     expect(() => parseDuration(text)).toThrow(InvalidInputError);
     expect(() => parseDuration(text)).toThrow(/not a duration/);
+  });
+
+  it.each(['3650d', '521w', `${MAX_DURATION_SECONDS}s`])('accepts the duration %s (up to 10 years)', (text) => {
+    expect(parseDuration(text)).toBeLessThanOrEqual(MAX_DURATION_SECONDS);
+  });
+
+  it.each(['3651d', '100000000d', '9'.repeat(400) + 's'])(
+    'rejects the duration %s as too long, naming the limit',
+    (text) => {
+      expect(() => parseDuration(text)).toThrow(InvalidInputError);
+      expect(() => parseDuration(text)).toThrow(/too long: durations go up to 3650d \(10 years\)/);
+    },
+  );
+
+  it.each(['laptop', 'Zoë’s laptop 💻', 'a\\b', ''])('accepts the label %j', (label) => {
+    expect(() => checkLabel(label)).not.toThrow();
+  });
+
+  it.each([
+    'a\u001b[2J',
+    'a\nb',
+    'a\rb',
+    'a\tb',
+    'a\u0000',
+    'a\u007f',
+    'a\u009b',
+    'a\u202eb',
+    'a\u2066b',
+    'a\u2028b',
+    'x'.repeat(201),
+  ])('rejects the label %j', (label) => {
+    expect(() => checkLabel(label)).toThrow(InvalidInputError);
   });
 });
