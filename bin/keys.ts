@@ -1,4 +1,5 @@
 import './node20-sdk-warning';
+import { failureMessage } from '../cli/failures';
 import { runKeysCli } from '../cli/keys';
 
 runKeysCli(process.argv.slice(2), {
@@ -10,7 +11,8 @@ runKeysCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // runKeysCli answers every failure itself; this is the last guard against a stack trace.
+    process.stderr.write(`error: ${failureMessage(error)}\n`);
     process.exitCode = 1;
   },
 );

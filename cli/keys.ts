@@ -1,35 +1,27 @@
-import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { clientConfig, serverUrl } from '../config/client-config';
-import { servers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
-import { createDocumentClient } from '../lambdas/keys/dynamo-client';
-import { DynamoKeyStore, ensureKeysTable } from '../lambdas/keys/dynamo-key-store';
-import { parseDuration } from '../lambdas/keys/key-format';
-import { KeyService } from '../lambdas/keys/key-service';
-import type { KeySummary } from '../lambdas/keys/key-store';
-import { ConfigError, InvalidInputError, McpGateError } from '../lambdas/shared/errors';
-import { LOCAL_TABLE_NAME, readLocalState } from '../local/state';
+import { checkLabel, isWellFormedKeyId, parseDuration } from '../lambdas/keys/key-format';
+import { keyedServer } from '../lambdas/keys/key-service';
+import { InvalidInputError } from '../lambdas/shared/errors';
+import { readLocalState } from '../local/state';
+import { COMMANDS, commandUsage, parseCommandLine, UsageError, type CommandName, type OptionValues } from './args';
+import { failureMessage, type FailurePlace } from './failures';
+import { epochText, formatIssued, formatList, listJson } from './output';
+import { openTarget, planTarget, TARGET_RULES, type Target } from './target';
+import { printable, safeJson } from './text';
 
-export const DEFAULT_STACK_NAME = 'McpGate';
+export { DEFAULT_STACK_NAME } from './target';
 
 const USAGE = `Usage: npm run keys -- <command> [options]
 
 Commands:
-  create --server NAME [--label TEXT] [--expires-in 30d] [--json]
-                        Create a key; it is printed once, with a client config.
-  list [--server NAME] [--json]
-                        List keys (never their secrets).
-  revoke KEY_ID         Revoke a key at once.
-  rotate KEY_ID [--grace 1h] [--json]
-                        Create a replacement; the old key stops after the grace period.
+${(Object.keys(COMMANDS) as CommandName[])
+  .map((name) => `  ${COMMANDS[name].synopsis}\n${COMMANDS[name].summary.replace(/^/gm, '      ')}`)
+  .join('\n')}
 
-Where keys live (first that applies):
-  DYNAMODB_ENDPOINT set     that endpoint (table: --table, KEYS_TABLE_NAME or ${LOCAL_TABLE_NAME})
-  npm start running         its embedded DynamoDB
-  otherwise                 AWS (standard credential chain); table from --table, KEYS_TABLE_NAME
-                            or the deployed stack's outputs (--stack, default ${DEFAULT_STACK_NAME})
-Options: --table NAME, --stack NAME, --url BASE_URL (for the printed client config), --help`;
+${TARGET_RULES}
+Options: --table NAME, --stack NAME, --url BASE_URL (for the printed client config), --json, --help
+Durations (--expires-in, --grace) are a number and a unit (s, m, h, d, w), up to 3650d (10 years).
+A command rejects options it does not take, repeated options and extra arguments.`;
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -37,229 +29,132 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-interface Target {
-  readonly service: KeyService;
-  readonly baseUrl?: string;
-  readonly where: string;
+/** The configured servers, or a thunk that loads them (so a configuration error becomes a one-line failure). */
+export type ServersSource = readonly ResolvedServer[] | (() => readonly ResolvedServer[]);
+
+function loadConfiguredServers(): readonly ResolvedServer[] {
+  // Loaded on first use, inside the error handling: an invalid config/servers.ts throws ConfigError here.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../config/servers') as typeof import('../config/servers')).servers;
 }
 
-/** Runs one CLI command; returns the exit code. Never prints a key except the one `create`/`rotate` just made. */
+/**
+ * Runs one CLI command; returns the exit code (0 done, 1 failed, 2 malformed command line).
+ * Every failure is one line on `err`, without a stack trace. Never prints a key except the one
+ * `create`/`rotate` just made, and never a digest.
+ */
 export async function runKeysCli(
   argv: readonly string[],
   io: CliIo,
-  servers_: readonly ResolvedServer[] = servers,
+  serversSource: ServersSource = loadConfiguredServers,
 ): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        server: { type: 'string' },
-        label: { type: 'string' },
-        'expires-in': { type: 'string' },
-        grace: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        stack: { type: 'string' },
-        url: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseCommandLine(argv);
   } catch (error) {
-    io.err(`error: ${(error as Error).message}\n\n${USAGE}`);
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`error: ${error.message}\n\n${error.command ? commandUsage(error.command) : USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === 'help') {
-    (values.help || command === 'help' ? io.out : io.err)(USAGE);
-    return values.help || command === 'help' ? 0 : 2;
+  if (parsed.help) {
+    io.out(USAGE);
+    return 0;
   }
 
+  const place: { current: FailurePlace } = { current: {} };
   try {
-    switch (command) {
-      case 'create': {
-        if (!values.server) throw new InvalidInputError('create needs --server NAME');
-        const expiresIn = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
-        const target = await resolveTarget(values, io, servers_);
-        target.service.keyedServer(values.server);
-        const issued = await target.service.create({
-          server: values.server,
-          label: values.label,
-          expiresInSeconds: expiresIn,
-        });
-        printIssued(io, values.json, issued.apiKey, issued.record, target, servers_);
-        return 0;
-      }
-      case 'list': {
-        const target = await resolveTarget(values, io, servers_);
-        const keys = await target.service.list(values.server);
-        if (values.json) io.out(JSON.stringify({ keys }, null, 2));
-        else io.out(formatList(keys));
-        return 0;
-      }
-      case 'revoke': {
-        const keyId = onePositional(rest, 'revoke KEY_ID');
-        const target = await resolveTarget(values, io, servers_);
-        const revoked = await target.service.revoke(keyId);
-        if (values.json) io.out(JSON.stringify(revoked));
-        else
-          io.out(
-            `Revoked ${revoked.keyId} (server ${revoked.server}). It stops working within the authorizer cache TTL.`,
-          );
-        return 0;
-      }
-      case 'rotate': {
-        const keyId = onePositional(rest, 'rotate KEY_ID');
-        const grace = values.grace === undefined ? 0 : parseDuration(values.grace);
-        const target = await resolveTarget(values, io, servers_);
-        const { issued, old } = await target.service.rotate(keyId, grace);
-        if (!values.json) {
-          io.out(
-            grace === 0
-              ? `Rotated ${old.keyId}: revoked now.`
-              : `Rotated ${old.keyId}: it keeps working until ${new Date((old.expiresAt ?? 0) * 1000).toISOString()}.`,
-          );
-        }
-        printIssued(io, values.json, issued.apiKey, issued.record, target, servers_, old.keyId);
-        return 0;
-      }
-      default:
-        throw new InvalidInputError(`unknown command "${command}"; commands: create, list, revoke, rotate`);
-    }
+    const servers = typeof serversSource === 'function' ? serversSource() : serversSource;
+    await runCommand(parsed.command, parsed.keyId, parsed.values, io, servers, place);
+    return 0;
   } catch (error) {
-    io.err(`error: ${error instanceof McpGateError || error instanceof ConfigError ? error.message : describe(error)}`);
+    io.err(`error: ${failureMessage(error, place.current)}`);
     return 1;
   }
 }
 
-function onePositional(rest: string[], usage: string): string {
-  if (rest.length !== 1) throw new InvalidInputError(`usage: ${usage}`);
-  return rest[0];
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-async function resolveTarget(
-  values: { table?: string; stack?: string; url?: string },
+async function runCommand(
+  command: CommandName,
+  keyId: string | undefined,
+  values: OptionValues,
   io: CliIo,
-  servers_: readonly ResolvedServer[],
-): Promise<Target> {
-  const service = (endpoint: string | undefined, table: string) =>
-    new KeyService({ store: new DynamoKeyStore(createDocumentClient({ endpoint }), table), servers: servers_ });
-  const local = readLocalState();
-  const endpoint = io.env.DYNAMODB_ENDPOINT || undefined;
-  if (endpoint) {
-    const table = values.table ?? io.env.KEYS_TABLE_NAME ?? LOCAL_TABLE_NAME;
-    // A local DynamoDB (DynamoDB Local for sam local, say) may not have the table yet; AWS tables come from the stack.
-    await ensureKeysTable(createDocumentClient({ endpoint }), table);
-    const baseUrl = values.url ?? (local?.dynamodbEndpoint === endpoint ? local.baseUrl : undefined);
-    return { service: service(endpoint, table), baseUrl, where: `${endpoint} (table ${table})` };
+  servers: readonly ResolvedServer[],
+  place: { current: FailurePlace },
+): Promise<void> {
+  // Every input is checked before anything is read or written, the target's table included.
+  const expiresIn = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
+  const grace = values.grace === undefined ? 0 : parseDuration(values.grace);
+  if (command === 'create') {
+    keyedServer(servers, values.server!);
+    if (values.label !== undefined) checkLabel(values.label);
   }
-  if (local && !values.table && !values.stack) {
-    return {
-      service: service(local.dynamodbEndpoint, local.tableName),
-      baseUrl: values.url ?? local.baseUrl,
-      where: `the local stack (npm start, ${local.dynamodbEndpoint})`,
-    };
-  }
-  let table = values.table ?? io.env.KEYS_TABLE_NAME;
-  let baseUrl = values.url;
-  if (!table || !baseUrl) {
-    const outputs = await stackOutputs(values.stack ?? DEFAULT_STACK_NAME);
-    table ??= outputs.KeysTableName;
-    baseUrl ??= outputs.ApiUrl;
-    if (!table)
-      throw new InvalidInputError(
-        `stack ${values.stack ?? DEFAULT_STACK_NAME} has no KeysTableName output; pass --table`,
+  if (keyId !== undefined && !isWellFormedKeyId(keyId))
+    throw new InvalidInputError(`"${keyId}" is not a key id (they look like key_0123456789abcdef)`);
+  if (expiresIn === 0) throw new InvalidInputError('the expiry must be in the future');
+  if (command === 'list' && values.server !== undefined) keyedServer(servers, values.server);
+
+  const plan = planTarget(values, io.env, readLocalState(io.env.MCP_GATE_STATE_FILE || undefined));
+  place.current = { endpoint: plan.endpoint, table: plan.table };
+  const target = await openTarget(plan, servers, io.err, command === 'create' || command === 'rotate');
+  place.current = { endpoint: plan.endpoint, table: target.table };
+  const nowSeconds = () => Date.now() / 1000;
+
+  switch (command) {
+    case 'create': {
+      const issued = await target.service.create({
+        server: values.server!,
+        label: values.label,
+        expiresInSeconds: expiresIn,
+      });
+      io.out(issuedText(target, servers, issued.apiKey, issued.record, values.json));
+      return;
+    }
+    case 'list': {
+      const keys = await target.service.list(values.server);
+      io.out(values.json ? listJson(keys, nowSeconds()) : formatList(keys, nowSeconds()));
+      return;
+    }
+    case 'revoke': {
+      const revoked = await target.service.revoke(keyId!);
+      io.out(
+        values.json
+          ? safeJson(revoked)
+          : `Revoked ${printable(String(revoked.keyId))} (server ${printable(String(revoked.server))}). ` +
+              'It stops working within the authorizer cache TTL.',
       );
-  }
-  return { service: service(undefined, table), baseUrl, where: `AWS (table ${table})` };
-}
-
-async function stackOutputs(stackName: string): Promise<Record<string, string>> {
-  try {
-    const out = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs: Record<string, string> = {};
-    for (const o of out.Stacks?.[0]?.Outputs ?? [])
-      if (o.OutputKey && o.OutputValue) outputs[o.OutputKey] = o.OutputValue;
-    return outputs;
-  } catch (error) {
-    throw new InvalidInputError(
-      `could not read the outputs of stack ${stackName} (${describe(error)}); start the local stack with npm start, ` +
-        'set DYNAMODB_ENDPOINT, or pass --table',
-    );
+      return;
+    }
+    case 'rotate': {
+      const { issued, old } = await target.service.rotate(keyId!, grace, { expiresInSeconds: expiresIn });
+      if (!values.json) {
+        io.out(
+          grace === 0
+            ? `Rotated ${printable(old.keyId)}: revoked now.`
+            : `Rotated ${printable(old.keyId)}: it keeps working until ${epochText(old.expiresAt)}.`,
+        );
+      }
+      io.out(issuedText(target, servers, issued.apiKey, issued.record, values.json, old.keyId));
+      return;
+    }
   }
 }
 
-function printIssued(
-  io: CliIo,
-  json: boolean,
-  apiKey: string,
-  record: KeySummary,
+function issuedText(
   target: Target,
-  servers_: readonly ResolvedServer[],
+  servers: readonly ResolvedServer[],
+  apiKey: string,
+  record: Parameters<typeof formatIssued>[0]['record'],
+  json: boolean,
   replaces?: string,
-): void {
-  const server = servers_.find((s) => s.name === record.server);
-  const url = target.baseUrl ? serverUrl(target.baseUrl, record.server) : `https://<your-api>/${record.server}/mcp`;
-  const config = clientConfig(record.server, server?.authMode ?? 'apiKey', url, apiKey);
-  if (json) {
-    io.out(
-      JSON.stringify({
-        keyId: record.keyId,
-        apiKey,
-        server: record.server,
-        label: record.label,
-        hint: record.hint,
-        createdAt: record.createdAt,
-        expiresAt: record.expiresAt,
-        replaces,
-        url,
-        clientConfig: config,
-      }),
-    );
-    return;
-  }
-  io.out(
-    [
-      `Created key ${record.keyId} for server ${record.server} in ${target.where}` +
-        (record.expiresAt ? `, expires ${new Date(record.expiresAt * 1000).toISOString()}` : '') +
-        '.',
-      'This is the only time the key is shown; only its SHA-256 digest is stored.',
-      '',
-      `  ${apiKey}`,
-      '',
-      'Client configuration:',
-      JSON.stringify(config, null, 2),
-    ].join('\n'),
+): string {
+  return formatIssued(
+    {
+      apiKey,
+      record,
+      server: servers.find((s) => s.name === record.server),
+      baseUrl: target.baseUrl,
+      where: target.where,
+      replaces,
+    },
+    json,
   );
-}
-
-function formatList(keys: readonly KeySummary[]): string {
-  if (keys.length === 0) return 'No keys.';
-  const now = Date.now() / 1000;
-  const rows = keys.map((k) => [
-    k.keyId,
-    k.server,
-    k.status === 'active' && k.expiresAt !== undefined && k.expiresAt <= now ? 'expired' : k.status,
-    k.hint,
-    k.label ?? '',
-    k.createdAt,
-    k.expiresAt ? new Date(k.expiresAt * 1000).toISOString() : '',
-    k.lastUsedAt ?? '',
-  ]);
-  const header = ['KEY ID', 'SERVER', 'STATUS', 'HINT', 'LABEL', 'CREATED', 'EXPIRES', 'LAST USED'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

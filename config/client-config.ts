@@ -23,3 +23,13 @@ export function clientConfig(
 export function serverUrl(baseUrl: string, serverName: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${serverName}/mcp`;
 }
+
+/** `https://host/stage` + `/tenants/{tenant}/mcp` → `https://host/stage/tenants/{tenant}/mcp` (templates stay as they are). */
+export function routeUrl(baseUrl: string, route: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${route}`;
+}
+
+/** The `{param}` (and `{param+}`) placeholders of a route, in order: a client fills them in. */
+export function routePlaceholders(route: string): string[] {
+  return [...route.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+}

@@ -1,0 +1,133 @@
+import { clientConfig, routePlaceholders, routeUrl } from '../config/client-config';
+import type { ResolvedServer } from '../config/types';
+import type { KeySummary } from '../lambdas/keys/key-store';
+import { printable, safeJson } from './text';
+
+/**
+ * A key's status as the authorizer sees it: `expired` when active but past its expiry (the
+ * authorizer's own test, so odd stored values read as it reads them), `revoked`, or whatever
+ * else the record says (the authorizer denies anything but `active`).
+ */
+export function keyStatus(key: KeySummary, nowSeconds: number): string {
+  const status: unknown = key.status;
+  const expiresAt: unknown = key.expiresAt;
+  if (status === 'active') return expiresAt !== undefined && (expiresAt as number) <= nowSeconds ? 'expired' : 'active';
+  if (typeof status === 'string') return status;
+  return status === undefined ? 'unknown' : text(status);
+}
+
+/** Any stored value as one printable table cell. */
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return printable(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const json = printable(JSON.stringify(value) ?? String(value));
+  return json.length > 60 ? `${json.slice(0, 59)}…` : json;
+}
+
+/** Epoch seconds as ISO-8601 when they name a representable time; otherwise the value as stored. */
+export function epochText(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const date = new Date(value * 1000);
+    if (!Number.isNaN(date.getTime())) return date.toISOString();
+  }
+  return text(value);
+}
+
+/** `list` as a table: every record shows what it can, whatever was stored. */
+export function formatList(keys: readonly KeySummary[], nowSeconds: number): string {
+  if (keys.length === 0) return 'No keys.';
+  const rows = keys.map((k) => [
+    text(k.keyId),
+    text(k.server),
+    keyStatus(k, nowSeconds),
+    text(k.hint),
+    text(k.label),
+    text(k.createdAt),
+    epochText(k.expiresAt),
+    text(k.lastUsedAt),
+  ]);
+  const header = ['KEY ID', 'SERVER', 'STATUS', 'HINT', 'LABEL', 'CREATED', 'EXPIRES', 'LAST USED'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `list --json`: the records with the same status the table shows. */
+export function listJson(keys: readonly KeySummary[], nowSeconds: number): string {
+  return safeJson({ keys: keys.map((k) => ({ ...k, status: keyStatus(k, nowSeconds) })) }, 2);
+}
+
+/** The URLs a server answers on: one per route, `{param}` templates kept for the client to fill in. */
+export function serverUrls(
+  serverName: string,
+  server: ResolvedServer | undefined,
+  baseUrl: string | undefined,
+): { urls: string[]; placeholders: string[] } {
+  const routes = server?.routes ?? [`/${serverName}/mcp`];
+  const urls = routes.map((route) => routeUrl(baseUrl ?? 'https://<your-api>', route));
+  return { urls, placeholders: [...new Set(routes.flatMap(routePlaceholders))] };
+}
+
+export interface IssuedView {
+  readonly apiKey: string;
+  readonly record: KeySummary;
+  readonly server: ResolvedServer | undefined;
+  readonly baseUrl?: string;
+  readonly where: string;
+  readonly replaces?: string;
+}
+
+/** A new key: the only time it is shown, with the server's URL(s) and a client config. */
+export function formatIssued(view: IssuedView, json: boolean): string {
+  const { apiKey, record, server } = view;
+  const { urls, placeholders } = serverUrls(record.server, server, view.baseUrl);
+  const config = clientConfig(record.server, server?.authMode ?? 'apiKey', urls[0], apiKey);
+  if (json) {
+    return safeJson({
+      keyId: record.keyId,
+      apiKey,
+      server: record.server,
+      label: record.label,
+      hint: record.hint,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      replaces: view.replaces,
+      url: urls[0],
+      urls,
+      clientConfig: config,
+    });
+  }
+  const fill = placeholders.map((p) => `{${p}}`).join(', ');
+  return [
+    `Created key ${printable(record.keyId)} for server ${printable(record.server)} in ${printable(view.where)}` +
+      (record.expiresAt !== undefined ? `, expires ${epochText(record.expiresAt)}` : '') +
+      '.',
+    'This is the only time the key is shown; only its SHA-256 digest is stored.',
+    '',
+    `  ${apiKey}`,
+    '',
+    ...(urls.length > 1 || placeholders.length > 0
+      ? [
+          urls.length > 1
+            ? 'The server answers on (the client configuration uses the first):'
+            : 'The server answers on:',
+          ...urls.map((u) => `  ${printable(u)}`),
+          ...(placeholders.length > 0
+            ? [
+                `The client fills in ${fill} in the URL: the route takes ${placeholders.length > 1 ? 'them' : 'it'} from the path.`,
+              ]
+            : []),
+          '',
+        ]
+      : []),
+    'Client configuration:',
+    safeJson(config, 2),
+  ].join('\n');
+}
