@@ -19,6 +19,7 @@ ${(Object.keys(COMMANDS) as CommandName[])
   .join('\n')}
 
 ${TARGET_RULES}
+
 Options: --table NAME, --stack NAME, --url BASE_URL (for the printed client config), --json, --help
 Durations (--expires-in, --grace) are a number and a unit (s, m, h, d, w), up to 3650d (10 years).
 A command rejects options it does not take, repeated options and extra arguments.`;
