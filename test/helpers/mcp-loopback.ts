@@ -13,11 +13,6 @@ export interface LoopbackOptions {
    * @default no authorizer context
    */
   readonly authorizer?: (request: IncomingMessage, path: string) => Record<string, string> | undefined;
-  /**
-   * The REST `resource` for a path.
-   * @default the path itself (every route is its own resource, as `/<server>/mcp` is)
-   */
-  readonly resourceOf?: (path: string) => string;
 }
 
 export interface LoopbackGateway {
@@ -69,7 +64,8 @@ export async function startLoopbackGateway(
 function toRestEvent(req: IncomingMessage, body: Buffer, options: LoopbackOptions): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname;
-  const resource = options.resourceOf?.(path) ?? path;
+  // Every route is its own resource, as `/<server>/mcp` is.
+  const resource = path;
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(req.headersDistinct)) {
