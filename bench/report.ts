@@ -222,7 +222,7 @@ export function renderReport(input: ReportInput): string {
     '## 1. Authorizer hot path, in-process',
     '',
     'What `handler.ts` does per event — parse the event (`events/authorizer-v1-apikey.json` with a real key), authorize,',
-    'answer the policy — through `KeyAuthorizer` with a `DynamoKeyStore` on dynalite (a separate process, so its CPU is not',
+    'answer the policy — through `AuthorizerCore` with a `DynamoKeyStore` on dynalite (a separate process, so its CPU is not',
     'on the measured event loop), logs formatted but discarded (`createLogger` with `sink: () => {}`). The floor is a no-op',
     'authorizer answering a fixed Allow (the same policy shape). “As invoked” adds what the Lambda runtime does around every',
     'invocation: `JSON.parse` of the event and `JSON.stringify` of the answer.',

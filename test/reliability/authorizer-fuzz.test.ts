@@ -79,7 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Let fire-and-forget lastUsedAt writes land before the store goes away.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await handler?.core.settle();
   logs?.restore();
   recordFigures('authorizer-fuzz', figures);
   await dynamo?.stop();
@@ -116,6 +116,7 @@ describe('authorizer fuzzing', () => {
       { numRuns: CORE_RUNS, seed },
     );
 
+    await authorizer.settle();
     figures.core = {
       runs: CORE_RUNS,
       seconds: Math.round((performance.now() - started) / 100) / 10,

@@ -77,8 +77,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   http?.close();
+  await gateway?.authorizer.settle();
   await gateway?.close();
-  await new Promise((resolve) => setTimeout(resolve, 200));
   await dynamo?.stop();
   logs?.restore();
   recordFigures('isolation', figures);
@@ -159,6 +159,7 @@ describe('isolation: N servers × M keys', () => {
         }
       }
     }
+    await authorizer.settle();
     figures.core = {
       decisions: Object.values(outcomes).reduce((a, b) => a + b, 0),
       outcomes,

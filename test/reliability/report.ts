@@ -45,7 +45,7 @@ export function renderReliabilityReport(results: ReliabilityResults, wall?: stri
 
   const rows: string[][] = [
     [
-      'Authorizer fuzz: `KeyAuthorizer` core, `DynamoKeyStore` on dynalite, lookup cache on',
+      'Authorizer fuzz: `AuthorizerCore`, `DynamoKeyStore` on dynalite, lookup cache on',
       `${n(authorizer.core?.runs)} generated header sets (payload 1.0 and 2.0), ${n(authorizer.core?.seconds)} s`,
       `**0 Allow without a valid key of that server**, 0 throws. ${n(authorizer.core?.outcomes?.allow)} allowed, ${n(authorizer.core?.outcomes?.['policy-for-another-server'])} cross-server (own-server policy, denied on this route), ${n(authorizer.core?.outcomes?.unauthorized)} 401; ${n(authorizer.core?.keyStoreReads)} DynamoDB reads`,
     ],
