@@ -113,9 +113,14 @@ export function describeSdkFailure(error: unknown): string {
  * unreachable, throttled). Never a stack trace, a key or a digest.
  */
 export function failureMessage(error: unknown, place: FailurePlace = {}): string {
-  if (error instanceof ConfigError) return errorLine(error.message);
+  // By name as well: a configuration module loaded apart (a fresh module registry) has its own ConfigError class.
+  if (error instanceof ConfigError || (error instanceof Error && error.name === 'ConfigError'))
+    return errorLine(error.message);
   if (error instanceof McpGateError && !(error instanceof KeyStoreUnavailableError)) return errorLine(error.message);
   const { kind, name, code, message } = classify(error);
+  const fromStore =
+    error instanceof KeyStoreUnavailableError || (typeof error === 'object' && error !== null && '$metadata' in error);
+  if (kind === 'other' && !fromStore) return errorLine(`${name}: ${firstLine(message)}`);
   const table = place.table ? `table ${place.table}` : 'the keys table';
   const at = place.endpoint ? `at ${place.endpoint}` : 'on AWS';
   let line: string;

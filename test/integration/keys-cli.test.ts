@@ -596,6 +596,25 @@ describe('npm run keys', () => {
       ]);
     });
 
+    it('loads config/servers.ts inside its error handling', async () => {
+      // config/servers.ts as an invalid edit would leave it: the real validation throws on load.
+      jest.doMock('../../config/servers', () => ({
+        servers: resolveServers([{ name: 'demo', authMode: 'apiKey', tools: ['echo', 'echo'] }]),
+      }));
+      try {
+        let fresh!: typeof runKeysCli;
+        jest.isolateModules(() => {
+          ({ runKeysCli: fresh } = jest.requireActual<typeof import('../../cli/keys')>('../../cli/keys'));
+        });
+        const err: string[] = [];
+        const code = await fresh(['list'], { out: () => undefined, err: (t) => err.push(t), env: local('test-keys') });
+        expect(code).toBe(1);
+        expect(err).toEqual(['error: server "demo": tool "echo" is listed twice']);
+      } finally {
+        jest.dontMock('../../config/servers');
+      }
+    });
+
     it.each([
       [
         { DYNAMODB_ENDPOINT: 'localhost:8000' },
