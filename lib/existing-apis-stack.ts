@@ -9,7 +9,7 @@ import type { ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
-import type { McpServerFunction } from './mcp-server-function';
+import { PREFLIGHT_METHOD, type McpServerFunction } from './mcp-server-function';
 import { addServerFunctions } from './server-functions';
 import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
 
@@ -108,7 +108,13 @@ export class ExistingApisStack extends Stack {
         description: 'mcp-gate routes',
       });
       this.restDeployment.addToLogicalId({
-        routes: this.servers.map((mcp) => [mcp.server.name, mcp.server.authMode, mcp.server.routes]),
+        // OPTIONS joins the list only where deployed, so other servers keep their deployment's id.
+        routes: this.servers.map((mcp) => [
+          mcp.server.name,
+          mcp.server.authMode,
+          mcp.server.routes,
+          ...(mcp.preflights.length > 0 ? [PREFLIGHT_METHOD] : []),
+        ]),
         authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
       });
       for (const mcp of this.servers) this.restDeployment.node.addDependency(...mcp.methods);

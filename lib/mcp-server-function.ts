@@ -14,6 +14,13 @@ import type { KeyAuthorizer } from './key-authorizer';
 /** The methods of an MCP route that reach the handler: POST carries JSON-RPC; GET and DELETE get its 405. */
 export const MCP_METHODS = ['POST', 'GET', 'DELETE'] as const;
 
+/**
+ * The CORS preflight method, deployed with no authorization on the routes of servers with
+ * `allowedOrigins`: browsers send a preflight without credentials, so an authorizer would
+ * refuse it. It reaches the same handler, which answers only a preflight there.
+ */
+export const PREFLIGHT_METHOD = 'OPTIONS';
+
 export interface McpServerFunctionProps extends GateFunctionOptions {
   /** The server's configuration (an entry of config/servers.ts); defaults are applied here. */
   readonly server: ServerConfig;
@@ -49,16 +56,20 @@ export interface McpServerFunctionProps extends GateFunctionOptions {
  * by `MCP_SERVER_NAME`) and POST, GET and DELETE on each of its routes (default
  * `/<name>/mcp`), guarded as its auth mode says: `none` has no authorizer at all; `apiKey`
  * and `bearerPassthrough` use the key authorizer (the `Authorization` header reaches the
- * handler unchanged). The function gets no access to the keys table.
+ * handler unchanged). A server with `allowedOrigins` also gets OPTIONS on each route, with
+ * no authorization, for CORS preflights ({@link PREFLIGHT_METHOD}). The function gets no
+ * access to the keys table.
  */
 export class McpServerFunction extends Construct {
   /** The server's configuration with defaults applied. */
   public readonly server: ResolvedServer;
   public readonly handler: NodejsFunction;
-  /** REST API methods added so far. */
+  /** REST API methods added so far, preflight methods included. */
   public readonly methods: apigw.Method[] = [];
-  /** HTTP API routes added so far. */
+  /** HTTP API routes added so far, preflight routes included. */
   public readonly httpRoutes: apigwv2.HttpRoute[] = [];
+  /** The OPTIONS methods and routes among those: no authorization, CORS preflights only. */
+  public readonly preflights: Array<apigw.Method | apigwv2.HttpRoute> = [];
 
   private readonly authorizer?: KeyAuthorizer;
   /** One integration per HTTP API (CDK ties an integration to the API it is first used on). */
@@ -91,9 +102,10 @@ export class McpServerFunction extends Construct {
   }
 
   /**
-   * Adds POST, GET and DELETE on each of the server's routes to `api` (resources are
-   * created under its root, so for an imported API none of those paths may exist yet).
-   * Invoke permissions are scoped to each method; for an imported API they cover any stage.
+   * Adds POST, GET and DELETE on each of the server's routes to `api`, and OPTIONS when the
+   * server allows browser origins (resources are created under its root, so for an imported
+   * API none of those paths may exist yet). Invoke permissions are scoped to each method; for
+   * an imported API they cover any stage.
    */
   public addToRestApi(api: apigw.IRestApi): apigw.Method[] {
     const integration = new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false });
@@ -113,6 +125,13 @@ export class McpServerFunction extends Construct {
           ),
         );
       }
+      if (this.answersPreflights()) {
+        const preflight = resource.addMethod(PREFLIGHT_METHOD, integration, {
+          authorizationType: apigw.AuthorizationType.NONE,
+        });
+        this.preflights.push(preflight);
+        added.push(preflight);
+      }
     }
     this.methods.push(...added);
     return added;
@@ -120,7 +139,8 @@ export class McpServerFunction extends Construct {
 
   /**
    * Adds POST, GET and DELETE routes for each of the server's routes to `api` (payload 2.0
-   * to the handler), guarded by the key authorizer as the auth mode says.
+   * to the handler), guarded by the key authorizer as the auth mode says, and an OPTIONS
+   * route without authorization when the server allows browser origins.
    */
   public addToHttpApi(api: apigwv2.IHttpApi): apigwv2.HttpRoute[] {
     let integration = this.httpIntegrations.get(api.node.addr);
@@ -142,9 +162,27 @@ export class McpServerFunction extends Construct {
           }),
         );
       }
+      if (this.answersPreflights()) {
+        const preflight = new apigwv2.HttpRoute(
+          this,
+          this.uniqueId(`Http${PREFLIGHT_METHOD}${route.replace(/[^A-Za-z0-9]/g, '')}`),
+          {
+            httpApi: api,
+            routeKey: apigwv2.HttpRouteKey.with(route, apigwv2.HttpMethod.OPTIONS),
+            integration,
+            authorizer: new apigwv2.HttpNoneAuthorizer(),
+          },
+        );
+        this.preflights.push(preflight);
+        added.push(preflight);
+      }
     }
     this.httpRoutes.push(...added);
     return added;
+  }
+
+  private answersPreflights(): boolean {
+    return this.server.allowedOrigins.length > 0;
   }
 
   private keyAuthorizer(): KeyAuthorizer {

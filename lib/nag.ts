@@ -13,6 +13,8 @@ export const NAG_REASONS = {
     "The server's authMode is none in config/servers.ts: a public MCP server by choice, so its methods have no authorizer. Stage throttling still applies.",
   customAuthorizer:
     'Callers are MCP clients holding an mcp-gate API key, checked by the Lambda REQUEST authorizer against key digests in DynamoDB; there are no Cognito users.',
+  preflight:
+    "CORS preflight (OPTIONS) of a server with allowedOrigins: browsers send it without credentials, so it can carry no API key and no Cognito token; it reaches only the server's handler, which answers a preflight and nothing else there.",
   requestValidation:
     'The MCP handler validates every JSON-RPC message and answers with JSON-RPC errors MCP clients understand; a gateway model would answer malformed requests with a non-JSON-RPC 400 and duplicate the protocol schema. Required headers are enforced by the authorizer identity sources (401 without invoking it).',
   waf: 'No WAF by default (it costs per web ACL and per request); stage throttling, the 10 MB gateway payload limit and the handler body limit bound abuse. Associate a web ACL with the stage where policy requires one.',
@@ -28,10 +30,19 @@ export function acknowledgeGatewayFindings(api: apigw.RestApi): void {
   Validations.of(api.deploymentStage).acknowledge({ id: 'AwsSolutions-APIG3', reason: NAG_REASONS.waf });
 }
 
-/** Findings on a server's methods and routes: no Cognito (COG4), and no authorization at all on public servers (APIG4). */
+/**
+ * Findings on a server's methods and routes: no Cognito (COG4), and no authorization at all
+ * (APIG4) on public servers and on CORS preflights.
+ */
 export function acknowledgeServerMethods(server: McpServerFunction): void {
   // REST methods live under the API's resources, not under the McpServerFunction construct.
+  const preflights = new Set<IConstruct>(server.preflights);
   for (const scope of [...server.methods, ...server.httpRoutes]) {
+    if (preflights.has(scope)) {
+      Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.preflight });
+      Validations.of(scope).acknowledge({ id: 'AwsSolutions-COG4', reason: NAG_REASONS.preflight });
+      continue;
+    }
     Validations.of(scope).acknowledge({ id: 'AwsSolutions-COG4', reason: NAG_REASONS.customAuthorizer });
     if (!isGuarded(server.server.authMode)) {
       Validations.of(scope).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.publicServer });

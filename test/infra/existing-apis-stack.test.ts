@@ -16,7 +16,17 @@ const app = appWithoutBundling({
 });
 const { existingApis } = buildMcpGateApp(app);
 const httpOnly = new ExistingApisStack(app, 'HttpOnly', { httpApiId: 'h9h9h9h9h9', keysTableName: 'existing-keys' });
+// A server that allows a browser origin, on both APIs: it gets OPTIONS for CORS preflights.
+const withOrigins = new ExistingApisStack(app, 'WithOrigins', {
+  restApi: { restApiId: 'b1b2b3b4b5', rootResourceId: 'r00t2', stageName: 'live' },
+  httpApiId: 'h2h2h2h2h2',
+  servers: [
+    ...servers,
+    { name: 'browser', authMode: 'bearerPassthrough', tools: ['echo'], allowedOrigins: ['https://app.example.com'] },
+  ],
+});
 const template = Template.fromStack(existingApis!);
+const withOriginsTemplate = Template.fromStack(withOrigins);
 const httpOnlyTemplate = Template.fromStack(httpOnly);
 const guarded = servers.filter((server) => server.authMode !== 'none').length;
 
@@ -92,6 +102,42 @@ describe('ExistingApisStack on an HTTP API imported by id', () => {
   });
 });
 
+describe('ExistingApisStack CORS preflight', () => {
+  it('adds OPTIONS without authorization only for the server with allowedOrigins, on both APIs', () => {
+    withOriginsTemplate.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 1);
+    withOriginsTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+      RestApiId: 'b1b2b3b4b5',
+      HttpMethod: 'OPTIONS',
+      AuthorizationType: 'NONE',
+      AuthorizerId: Match.absent(),
+    });
+    withOriginsTemplate.resourcePropertiesCountIs(
+      'AWS::ApiGatewayV2::Route',
+      { RouteKey: Match.stringLikeRegexp('^OPTIONS ') },
+      1,
+    );
+    withOriginsTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      ApiId: 'h2h2h2h2h2',
+      RouteKey: 'OPTIONS /browser/mcp',
+      AuthorizationType: 'NONE',
+    });
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGatewayV2::Route',
+      { RouteKey: Match.stringLikeRegexp('^OPTIONS ') },
+      0,
+    );
+  });
+
+  it('deploys the OPTIONS method with the others', () => {
+    const [deployment] = Object.values(withOriginsTemplate.findResources('AWS::ApiGateway::Deployment'));
+    const [preflight] = Object.keys(
+      withOriginsTemplate.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
+    );
+    expect(deployment.DependsOn).toEqual(expect.arrayContaining([preflight]));
+  });
+});
+
 describe('ExistingApisStack keys table', () => {
   it('creates its own table unless told to use an existing one', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -122,6 +168,7 @@ describe('ExistingApisStack checks', () => {
   it('passes cdk-nag AwsSolutions', () => {
     expect(unacknowledgedNagFindings(app, existingApis!)).toEqual([]);
     expect(unacknowledgedNagFindings(app, httpOnly)).toEqual([]);
+    expect(unacknowledgedNagFindings(app, withOrigins)).toEqual([]);
   });
 
   it('is not part of the app without context', () => {

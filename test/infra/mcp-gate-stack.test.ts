@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { servers } from '../../config/servers';
 import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
+import { McpGateStack } from '../../lib/mcp-gate-stack';
 import { CONTEXT_KEYS } from '../../lib/settings';
 import { appAsSynthesized, appWithoutBundling, unacknowledgedNagFindings } from './support';
 
@@ -198,6 +199,21 @@ describe('McpGate stack', () => {
 
   it('passes cdk-nag AwsSolutions: every finding is fixed or acknowledged', () => {
     expect(unacknowledgedNagFindings(app, main)).toEqual([]);
+  });
+
+  it('passes cdk-nag with a server that allows a browser origin (OPTIONS without authorization)', () => {
+    const originsApp = appWithoutBundling();
+    const withOrigins = new McpGateStack(originsApp, 'WithOrigins', {
+      servers: [
+        ...servers,
+        { name: 'browser', authMode: 'apiKey', tools: ['echo'], allowedOrigins: ['https://app.example.com'] },
+      ],
+    });
+    Template.fromStack(withOrigins).hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'OPTIONS',
+      AuthorizationType: 'NONE',
+    });
+    expect(unacknowledgedNagFindings(originsApp, withOrigins)).toEqual([]);
   });
 
   it('gives every acknowledged finding a reason', () => {

@@ -164,3 +164,93 @@ describe('McpServerFunction on HTTP APIs', () => {
     );
   });
 });
+
+describe('McpServerFunction CORS preflight', () => {
+  // Arrange once: a keyed server that allows a browser origin (two routes) next to one that
+  // allows none, on a RestApi and on an HTTP API imported by id.
+  const corsApp = appWithoutBundling();
+  const corsStack = new Stack(corsApp, 'CorsTest');
+  const corsAuthorizer = new KeyAuthorizer(corsStack, 'Authorizer', {
+    keysTable: new KeysTable(corsStack, 'Keys').table,
+  });
+  const corsApi = new apigw.RestApi(corsStack, 'Api');
+  const corsHttp = apigwv2.HttpApi.fromHttpApiAttributes(corsStack, 'Http', { httpApiId: 'httpcors' });
+  const browser = new McpServerFunction(corsStack, 'Browser', {
+    server: {
+      name: 'browser',
+      authMode: 'apiKey',
+      tools: ['echo'],
+      allowedOrigins: ['https://app.example.com'],
+      routes: ['/browser/mcp', '/browser/v2/mcp'],
+    },
+    authorizer: corsAuthorizer,
+    restApi: corsApi,
+  });
+  const closed = new McpServerFunction(corsStack, 'Closed', {
+    server: demo('demo-apikey'),
+    authorizer: corsAuthorizer,
+    restApi: corsApi,
+  });
+  browser.addToHttpApi(corsHttp);
+  closed.addToHttpApi(corsHttp);
+  const corsTemplate = Template.fromStack(corsStack);
+  const corsId = (construct: { node: { defaultChild?: unknown } }) =>
+    corsStack.getLogicalId(construct.node.defaultChild as never);
+  const corsMethodsOf = (path: string) =>
+    Object.values(
+      corsTemplate.findResources('AWS::ApiGateway::Method', {
+        Properties: { ResourceId: { Ref: corsId(corsApi.root.resourceForPath(path) as apigw.Resource) } },
+      }),
+    ) as Array<{ Properties: Record<string, unknown> }>;
+
+  it.each(['/browser/mcp', '/browser/v2/mcp'])(
+    'a server with allowedOrigins gets OPTIONS on %s: no authorization, proxied to its own function',
+    (path) => {
+      const methods = corsMethodsOf(path);
+      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'OPTIONS', 'POST']);
+      const [preflight] = methods.filter((m) => m.Properties.HttpMethod === 'OPTIONS');
+      expect(preflight.Properties.AuthorizationType).toBe('NONE');
+      expect(preflight.Properties.AuthorizerId).toBeUndefined();
+      expect(preflight.Properties.Integration).toEqual(
+        expect.objectContaining({
+          Type: 'AWS_PROXY',
+          Uri: { 'Fn::Join': ['', expect.arrayContaining([{ 'Fn::GetAtt': [corsId(browser.handler), 'Arn'] }])] },
+        }),
+      );
+      for (const method of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) {
+        expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+      }
+    },
+  );
+
+  it('lets the OPTIONS method invoke only that function', () => {
+    corsTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [corsId(browser.handler), 'Arn'] },
+      SourceArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/OPTIONS/browser/v2/mcp$')])] },
+    });
+  });
+
+  it('a server without allowedOrigins gets no OPTIONS method or route', () => {
+    expect(
+      corsMethodsOf('/demo-apikey/mcp')
+        .map((m) => m.Properties.HttpMethod)
+        .sort(),
+    ).toEqual(['DELETE', 'GET', 'POST']);
+    corsTemplate.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { RouteKey: 'OPTIONS /demo-apikey/mcp' }, 0);
+    expect(closed.preflights).toEqual([]);
+  });
+
+  it('on an HTTP API: an OPTIONS route per route, no authorization, to the same integration', () => {
+    corsTemplate.resourcePropertiesCountIs(
+      'AWS::ApiGatewayV2::Route',
+      { ApiId: 'httpcors', RouteKey: Match.stringLikeRegexp('^OPTIONS '), AuthorizationType: 'NONE' },
+      2,
+    );
+    const routes = corsTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: 'httpcors' } });
+    const targetOf = (routeKey: string) =>
+      Object.values(routes).find((route) => route.Properties.RouteKey === routeKey)!.Properties.Target;
+    expect(targetOf('OPTIONS /browser/v2/mcp')).toEqual(targetOf('POST /browser/v2/mcp'));
+    expect(targetOf('OPTIONS /browser/mcp')).not.toEqual(targetOf('POST /demo-apikey/mcp'));
+    expect(browser.preflights).toHaveLength(4);
+  });
+});
