@@ -60,6 +60,8 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
+const UNKNOWN_DOMAIN = 'unknown-domain.invalid';
+
 /**
  * The web `Request` an event describes. Header values a `Headers` object refuses (e.g.
  * characters outside Latin-1) are dropped rather than failing the request.
@@ -87,14 +89,16 @@ export function eventToRequest(event: McpEvent): Request {
   // The body is rebuilt from the event, so a client-declared length is not carried over.
   headers.delete('content-length');
 
-  const domain = event.requestContext?.domainName || 'localhost';
+  // Without a usable domain the request is nobody's own origin (`.invalid` never resolves), and
+  // in particular not a loopback one, which would let loopback origins in.
+  const domain = event.requestContext?.domainName || UNKNOWN_DOMAIN;
   const path = (http ? event.rawPath : event.path) || '/';
   const query = http ? (event.rawQueryString ?? '') : restQuery(event);
   let url: URL;
   try {
     url = new URL(`https://${domain}${path.startsWith('/') ? path : `/${path}`}${query ? `?${query}` : ''}`);
   } catch {
-    url = new URL('https://localhost/');
+    url = new URL(`https://${UNKNOWN_DOMAIN}/`);
   }
   const hasBody = method !== 'GET' && method !== 'HEAD' && typeof event.body === 'string';
   const body = hasBody ? (event.isBase64Encoded ? Buffer.from(event.body as string, 'base64') : event.body) : undefined;

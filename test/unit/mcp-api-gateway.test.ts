@@ -69,6 +69,17 @@ describe('eventToRequest', () => {
     expect(request.headers.get('accept')).toBe('application/json');
   });
 
+  it.each([
+    { name: 'no domain', domainName: undefined },
+    { name: 'a domain that is not a host', domainName: 'a b' },
+  ])("gives a request with $name a host that is no one's, not a loopback one", ({ domainName }) => {
+    const event = restEvent();
+
+    const request = eventToRequest({ ...event, requestContext: { ...event.requestContext, domainName } });
+
+    expect(new URL(request.url).hostname).toBe('unknown-domain.invalid');
+  });
+
   it('sends no body with GET', async () => {
     const request = eventToRequest(restEvent({ httpMethod: 'GET', body: 'ignored' }));
 
