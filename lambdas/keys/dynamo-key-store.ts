@@ -8,6 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
 import type { KeyRecord, KeyStore } from './key-store';
 import { KEYS_TABLE_SCHEMA } from './table-schema';
@@ -148,26 +149,11 @@ export class DynamoKeyStore implements KeyStore {
 
 /**
  * A DynamoDB item as a plain object that never fails to convert: numbers become JavaScript
- * numbers (possibly rounded; `Infinity` past the double range), binaries base64 text.
+ * numbers (possibly rounded; `Infinity` past the double range) where the document client would
+ * refuse the whole answer.
  */
 export function fromItem(item: Record<string, AttributeValue>): KeyRecord {
-  const record: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) record[name] = fromAttribute(value);
-  return record as unknown as KeyRecord;
-}
-
-function fromAttribute(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL !== undefined) return null;
-  if (value.M !== undefined) return fromItem(value.M);
-  if (value.L !== undefined) return value.L.map(fromAttribute);
-  if (value.SS !== undefined) return [...value.SS];
-  if (value.NS !== undefined) return value.NS.map(Number);
-  if (value.B !== undefined) return Buffer.from(value.B).toString('base64');
-  if (value.BS !== undefined) return value.BS.map((b) => Buffer.from(b).toString('base64'));
-  return undefined;
+  return unmarshall(item, { wrapNumbers: Number }) as KeyRecord;
 }
 
 function unavailable(operation: string, error: unknown): KeyStoreUnavailableError {
