@@ -244,6 +244,25 @@ describe('CORS preflight on a guarded server with allowed origins', () => {
     );
   });
 
+  it('answers an HTTP API preflight (payload 2.0) without an authorizer context too', async () => {
+    const base = httpApiEvent({ routeKey: 'OPTIONS /browser-apikey/mcp', rawPath: '/browser-apikey/mcp' });
+    const event = {
+      ...base,
+      body: undefined,
+      headers: { origin: APP, 'access-control-request-method': 'POST' },
+      requestContext: {
+        ...base.requestContext,
+        http: { ...base.requestContext.http, method: 'OPTIONS' },
+        authorizer: undefined,
+      },
+    };
+
+    const response = await browserHandler(event as McpEvent);
+
+    expect(response.statusCode).toBe(204);
+    expect(response.headers?.['access-control-allow-origin']).toBe(APP);
+  });
+
   it('refuses a preflight from an origin that is not allowed', async () => {
     const response = await browserHandler(
       preflight({ Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' }),
