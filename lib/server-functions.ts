@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { ServerConfig } from '../config/types';
 import type { GateFunctionOptions } from './gate-function';
 import type { KeyAuthorizer } from './key-authorizer';
-import { assignFunctionLogicalIds } from './logical-ids';
+import { assignFunctionLogicalIds, checkDistinctLogicalIds } from './logical-ids';
 import { McpServerFunction } from './mcp-server-function';
 import { acknowledgeRuntime, acknowledgeServerMethods } from './nag';
 import { pascalCase } from './settings';
@@ -29,6 +29,7 @@ export interface ServerFunctionsProps extends Pick<GateFunctionOptions, 'logRete
  * (lib/logical-ids.ts), and the cdk-nag acknowledgements of their methods and runtimes.
  */
 export function addServerFunctions(scope: Construct, props: ServerFunctionsProps): McpServerFunction[] {
+  checkDistinctLogicalIds(props.servers.map((server) => server.name));
   const functions = props.servers.map((server) => {
     const mcp = new McpServerFunction(scope, `Server${pascalCase(server.name)}`, {
       server,

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { ConfigError } from '../../config/errors';
 import { servers } from '../../config/servers';
 import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
@@ -214,6 +215,17 @@ describe('McpGate stack', () => {
       AuthorizationType: 'NONE',
     });
     expect(unacknowledgedNagFindings(originsApp, withOrigins)).toEqual([]);
+  });
+
+  it('refuses server names that would share a function logical id, naming both', () => {
+    const twins = [
+      { name: 'foo-1', authMode: 'none', tools: ['echo'] },
+      { name: 'foo1', authMode: 'none', tools: ['echo'] },
+    ] as const;
+    expect(() => new McpGateStack(appWithoutBundling(), 'Twins', { servers: twins })).toThrow(ConfigError);
+    expect(() => new McpGateStack(appWithoutBundling(), 'Twins', { servers: twins })).toThrow(
+      /"foo-1" and "foo1" would share the logical id McpFoo1Function/,
+    );
   });
 
   it('gives every acknowledged finding a reason', () => {
