@@ -48,14 +48,12 @@ export interface GateFunctionProps extends GateFunctionOptions {
  * which may create and write any log group).
  *
  * The AWS SDK is bundled rather than taken from the runtime, and esbuild reads packages'
- * ES module builds (`mainFields: module, main`) so it drops the SDK commands nobody calls.
- * Measured on the authorizer as bundled here (fresh Node process: require, then one event
- * with one GetItem against a local DynamoDB; median of 25 interleaved runs): bundled and
- * tree-shaken, 381 KB, 183 ms; SDK left external and loaded from node_modules as the
- * runtime would, 13 KB + SDK, 221 ms; bundled from the SDK's CommonJS builds, 599 KB,
- * 254 ms. Bundling also pins the SDK to the version the tests ran with. No source maps:
- * `--enable-source-maps` added ~90 ms to the require. Names are kept (`keepNames`) so the
- * error class names the logs carry stay readable.
+ * ES module builds (`mainFields: module, main`) so it drops the SDK commands nobody calls:
+ * of the variants BENCHMARKS.md measures (part 4, cold-start proxies), that bundle is the
+ * smallest and the quickest to load in a fresh process. Bundling also pins the SDK to the
+ * version the tests ran with. No source maps: `--enable-source-maps` lengthens the require
+ * at every cold start. Names are kept (`keepNames`) so the error class names the logs carry
+ * stay readable.
  */
 export function createGateFunction(scope: Construct, id: string, props: GateFunctionProps): NodejsFunction {
   const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {

@@ -21,7 +21,7 @@ export const NAG_REASONS = {
   cloudWatchRole:
     "API Gateway's account CloudWatch Logs role uses the AWS managed policy made for it (AmazonAPIGatewayPushToCloudWatchLogs); the stage's access and execution logs need that role.",
   nodeRuntime:
-    'Node.js 22 is the runtime this project targets and tests against (issue requirement, sam local image, bundling target node22); move to a newer runtime deliberately, after running the tests on it.',
+    'Node.js 22 is the runtime this project requires, targets and tests against (sam local image, bundling target node22); move to a newer runtime deliberately, after running the tests on it.',
 } as const;
 
 /** Findings on the REST API and its stage: request validation (APIG2) and WAF (APIG3). */
