@@ -1,7 +1,7 @@
 import type { AuthMode } from './types';
 
 /** The placeholder a bearerPassthrough client replaces with its own token. */
-export const BEARER_PLACEHOLDER = 'Bearer <your token>';
+const BEARER_PLACEHOLDER = 'Bearer <your token>';
 
 /**
  * The `mcpServers` entry MCP clients paste into their configuration, with the headers

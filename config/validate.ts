@@ -10,7 +10,7 @@ const ROUTE = /^\/[A-Za-z0-9._~{}+\-/]*$/;
 const ORIGIN_HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/;
 
 /** True when `name` may name a server: lowercase letters, digits and hyphens, 1–63 characters, no leading or trailing hyphen. */
-export function isValidServerName(name: string): boolean {
+function isValidServerName(name: string): boolean {
   return SERVER_NAME.test(name);
 }
 

@@ -1,12 +1,10 @@
 /**
  * Structured JSON logs, one line per entry. Callers pass decisions, reasons and ids:
- * never a key, a digest or an Authorization value. `redactHeaders` is for anything
- * that must log request headers.
+ * never a key, a digest or an Authorization value, and never request headers.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'cookie', 'proxy-authorization']);
 
 export type LogSink = (line: string) => void;
 
@@ -35,16 +33,6 @@ export function createLogger(service: string, options: { level?: LogLevel; sink?
 function parseLevel(raw: string | undefined): LogLevel {
   const value = raw?.toLowerCase();
   return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : 'info';
-}
-
-/** A copy of `headers` with secret values replaced, safe to log. */
-export function redactHeaders(headers: Record<string, string | undefined> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value;
-  }
-  return out;
 }
 
 /** Describes an error for a log line without its stack or any request data. */
