@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 /** The repository root: handler entries and package-lock.json are found from here. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** Entry files of the two handlers. Synthesizing (and the infra tests) needs them present. */
 export const HANDLER_ENTRIES = {

@@ -5,10 +5,10 @@ import type { McpServerFunction } from './mcp-server-function';
 import { pascalCase } from './settings';
 
 /** The logical id of the authorizer function in mcp-gate's stacks. */
-export const AUTHORIZER_FUNCTION_LOGICAL_ID = 'AuthorizerFunction';
+const AUTHORIZER_FUNCTION_LOGICAL_ID = 'AuthorizerFunction';
 
 /** The logical id of a server's MCP function, e.g. `McpDemoPublicFunction`. */
-export function mcpFunctionLogicalId(serverName: string): string {
+function mcpFunctionLogicalId(serverName: string): string {
   return `Mcp${pascalCase(serverName)}Function`;
 }
 

@@ -16,7 +16,7 @@ import { addServerFunctions } from './server-functions';
 import { pascalCase } from './settings';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
-export function apiKeyPlaceholder(serverName: string): string {
+function apiKeyPlaceholder(serverName: string): string {
   return `<create one: npm run keys -- create --server ${serverName}>`;
 }
 

@@ -8,7 +8,7 @@ import type { McpServerFunction } from './mcp-server-function';
  * The cdk-nag AwsSolutions findings mcp-gate accepts, each with its reason. Acknowledged on
  * the narrowest construct that causes it, never app-wide.
  */
-export const NAG_REASONS = {
+const NAG_REASONS = {
   publicServer:
     "The server's authMode is none in config/servers.ts: a public MCP server by choice, so its methods have no authorizer. Stage throttling still applies.",
   customAuthorizer:

@@ -11,7 +11,7 @@ import type { IConstruct } from 'constructs';
  */
 
 /** The context `cdk synth` passes to the app: cdk.json's feature flags and mcp-gate defaults. */
-export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
+const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
   readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8'),
 ).context;
 
