@@ -13,7 +13,7 @@ import { inclusiveTime, profile } from './profile';
 /** Functions whose time is the cost of authorization in this process, as `name@file`. */
 const AUTH_FUNCTIONS = [
   'evaluatePolicy@local/iam.ts',
-  'identitySources@local/gateway.ts',
+  'identityValues@local/gateway.ts',
   'handler@lambdas/authorizer/handler.ts',
   'authorizerContextOf@lambdas/mcp/api-gateway.ts',
   'resolveInvocation@lambdas/mcp/invocation.ts',

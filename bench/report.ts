@@ -48,7 +48,7 @@ const DEFAULT_RATE = 0.1;
 
 /** The profile rows of part 3: the work a keyed request does and a public one does not. */
 const AUTH_ROWS = [
-  { key: 'identitySources@local/gateway.ts', label: 'gateway emulator: identity sources' },
+  { key: 'identityValues@local/gateway.ts', label: 'gateway emulator: identity sources' },
   { key: 'evaluatePolicy@local/iam.ts', label: 'gateway emulator: IAM evaluation of the cached policy' },
   { key: 'handler@lambdas/authorizer/handler.ts', label: 'authorizer Lambda (cache misses only)' },
   { key: 'authorizerContextOf@lambdas/mcp/api-gateway.ts', label: 'MCP handler: reading the authorizer context' },

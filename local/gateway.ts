@@ -144,13 +144,12 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   /** Step 2: identity sources, the result cache, the authorizer and IAM evaluation of its policy. */
   async function authorize(target: Routed, request: RequestShape): Promise<Authorization> {
     const { server } = target;
-    const sources = IDENTITY_HEADERS[server.authMode];
-    const identity = sources.map((name) => headerValue(request.headers, name) ?? '');
+    const identity = identityValues(server, request.headers);
     if (options.cacheTtlSeconds > 0 && identity.some((value) => value.trim() === '')) {
       return { answer: answers.UNAUTHORIZED };
     }
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${target.method}${target.path}`;
-    const cacheKey = `${sources.join(',')}\u0000${identity.join('\u0000')}`;
+    const cacheKey = `${IDENTITY_HEADERS[server.authMode].join(',')}\u0000${identity.join('\u0000')}`;
     let cached = cache.get(cacheKey);
     if (!cached || cached.expiresAtMs <= nowMs()) {
       cache.delete(cacheKey);
@@ -297,6 +296,11 @@ function requestShape(req: IncomingMessage, url: URL, target: Routed, now: numbe
       stage: STAGE,
     },
   };
+}
+
+/** The values of the server's identity sources ('' when absent), read as API Gateway reads them: a repeated header's last value. */
+function identityValues(server: ResolvedServer, headers: Record<string, string>): string[] {
+  return IDENTITY_HEADERS[server.authMode].map((name) => headerValue(headers, name) ?? '');
 }
 
 /** A header's value by case-insensitive name (the maps hold one spelling per name). */
