@@ -141,46 +141,20 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     return { ...match, method, path, guarded: isGuarded(match.server.authMode) && !preflight };
   }
 
-  /** Step 2: identity sources, the result cache, the authorizer and IAM evaluation of its policy. */
+  /** Step 2: identity sources, the authorizer's policy (cached by identity values) evaluated against the method ARN. */
   async function authorize(target: Routed, request: RequestShape): Promise<Authorization> {
-    const { server } = target;
-    const identity = identityValues(server, request.headers);
+    const identity = identityValues(target.server, request.headers);
     if (options.cacheTtlSeconds > 0 && identity.some((value) => value.trim() === '')) {
       return { answer: answers.UNAUTHORIZED };
     }
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${target.method}${target.path}`;
-    const cacheKey = `${IDENTITY_HEADERS[server.authMode].join(',')}\u0000${identity.join('\u0000')}`;
+    const cacheKey = `${IDENTITY_HEADERS[target.server.authMode].join(',')}\u0000${identity.join('\u0000')}`;
     let cached = cache.get(cacheKey);
     if (!cached || cached.expiresAtMs <= nowMs()) {
       cache.delete(cacheKey);
-      const event = {
-        type: 'REQUEST',
-        methodArn,
-        ...request,
-        pathParameters: { ...target.pathParameters },
-        stageVariables: {},
-      } as unknown as APIGatewayRequestAuthorizerEvent;
-      let policy: APIGatewayAuthorizerResult;
-      try {
-        authorizer ??= options.loadAuthorizer();
-        policy = await (await authorizer)(event);
-      } catch (error) {
-        if (error instanceof Error && error.message === 'Unauthorized') return { answer: answers.UNAUTHORIZED };
-        options.logger.error('authorizer failed', {
-          requestId: request.requestContext.requestId,
-          server: server.name,
-          ...describeError(error),
-        });
-        return { answer: answers.AUTHORIZER_FAILURE };
-      }
-      if (!isPolicy(policy)) {
-        options.logger.error('authorizer returned a malformed result', {
-          requestId: request.requestContext.requestId,
-          server: server.name,
-        });
-        return { answer: answers.AUTHORIZER_FAILURE };
-      }
-      cached = { result: policy, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 };
+      const outcome = await callAuthorizer(target, request, methodArn);
+      if ('answer' in outcome) return outcome;
+      cached = { result: outcome.policy, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 };
       if (options.cacheTtlSeconds > 0) cache.set(cacheKey, cached);
     }
     const effect = evaluatePolicy(cached.result.policyDocument, methodArn);
@@ -191,6 +165,36 @@ export function createLocalGateway(options: LocalGatewayOptions) {
       if (value !== undefined && value !== null) context[name] = String(value);
     }
     return { context };
+  }
+
+  /** The authorizer's REQUEST event and its policy; Unauthorized is 401, anything else fails closed with 500. */
+  async function callAuthorizer(
+    target: Routed,
+    request: RequestShape,
+    methodArn: string,
+  ): Promise<{ readonly policy: APIGatewayAuthorizerResult } | { readonly answer: GatewayAnswer }> {
+    const event = {
+      type: 'REQUEST',
+      methodArn,
+      ...request,
+      pathParameters: { ...target.pathParameters },
+      stageVariables: {},
+    } as unknown as APIGatewayRequestAuthorizerEvent;
+    const log = { requestId: request.requestContext.requestId, server: target.server.name };
+    let policy: APIGatewayAuthorizerResult;
+    try {
+      authorizer ??= options.loadAuthorizer();
+      policy = await (await authorizer)(event);
+    } catch (error) {
+      if (error instanceof Error && error.message === 'Unauthorized') return { answer: answers.UNAUTHORIZED };
+      options.logger.error('authorizer failed', { ...log, ...describeError(error) });
+      return { answer: answers.AUTHORIZER_FAILURE };
+    }
+    if (!isPolicy(policy)) {
+      options.logger.error('authorizer returned a malformed result', log);
+      return { answer: answers.AUTHORIZER_FAILURE };
+    }
+    return { policy };
   }
 
   /** Step 3: the proxy event to the integration, within the timeout; its result or the gateway's answer. */

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { portEnv } from '../../local/listen';
+import { acquireLock, LockedError } from '../../local/lock';
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid!;
+}
+
+describe('local lock file', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'mcp-gate-lock-'));
+
+  it('holds this process id and, once set, its URL; a live holder refuses another taker, naming itself', () => {
+    const file = join(dir(), 'state.json.lock');
+    const lock = acquireLock(file, 'state.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid });
+    lock.setUrl('http://127.0.0.1:3000');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid, url: 'http://127.0.0.1:3000' });
+
+    expect(() => acquireLock(file, 'state.json')).toThrow(LockedError);
+    expect(() => acquireLock(file, 'state.json')).toThrow(
+      `another local stack (pid ${process.pid}, http://127.0.0.1:3000) is using state.json: stop it first`,
+    );
+
+    lock.release();
+    expect(existsSync(file)).toBe(false);
+    acquireLock(file).release();
+  });
+
+  it('takes over a lock whose process is gone, and an unreadable one', async () => {
+    const file = join(dir(), 'x.lock');
+    writeFileSync(file, JSON.stringify({ pid: await deadPid(), url: 'http://127.0.0.1:1' }));
+    const lock = acquireLock(file);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid });
+    lock.release();
+
+    writeFileSync(file, 'not json');
+    acquireLock(file).release();
+  });
+
+  it('release leaves a lock another process has taken since', () => {
+    const file = join(dir(), 'y.lock');
+    const lock = acquireLock(file);
+    writeFileSync(file, JSON.stringify({ pid: 1 }));
+    lock.release();
+    expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('port variables', () => {
+  it.each([
+    ['', 3000],
+    ['0', 0],
+    ['8080', 8080],
+    [' 65535 ', 65535],
+  ])('%j → %d', (value, port) => {
+    expect(portEnv('PORT', 3000, { PORT: value })).toBe(port);
+  });
+
+  it.each(['65536', '70000', '-1', 'abc', '80.5', '1e3', '0x50'])('%j fails naming the variable', (value) => {
+    expect(() => portEnv('DYNAMODB_PORT', 8000, { DYNAMODB_PORT: value })).toThrow(
+      `DYNAMODB_PORT must be a port number from 0 to 65535 (0 picks a free one), got ${JSON.stringify(value)}`,
+    );
+  });
+});
