@@ -22,7 +22,7 @@ export interface LocalState {
   readonly pid: number;
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
-  /** Base URL of the local gateway; servers are at `<baseUrl>/<server>/mcp`. */
+  /** Base URL of the local gateway; each server answers at `<baseUrl><route>` (`/<server>/mcp` unless configured). */
   readonly baseUrl: string;
 }
 
