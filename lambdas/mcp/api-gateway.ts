@@ -83,6 +83,10 @@ export function eventToRequest(event: McpEvent): Request {
   } else if (event.multiValueHeaders && Object.keys(event.multiValueHeaders).length > 0) {
     for (const [name, values] of Object.entries(event.multiValueHeaders))
       for (const value of values ?? []) add(name, value);
+    // A credential is one value, never a comma-joined list: the one in `headers` (API Gateway
+    // puts the last there), which is also the one the authorizer's identity source saw.
+    for (const [name, value] of Object.entries(event.headers ?? {}))
+      if (name.toLowerCase() === 'authorization' && value !== undefined) headers.set(name, value);
   } else {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) add(name, value);
   }

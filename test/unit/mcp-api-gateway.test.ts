@@ -60,6 +60,17 @@ describe('eventToRequest', () => {
     expect(new URL(request.url).searchParams.getAll('tag')).toEqual(['a', 'b c']);
   });
 
+  it('passes one Authorization on, the one the authorizer saw, when the header is repeated', () => {
+    const event = restEvent({
+      headers: { Authorization: 'Bearer second' },
+      multiValueHeaders: { Authorization: ['Bearer first', 'Bearer second'] },
+    });
+
+    const request = eventToRequest(event);
+
+    expect(request.headers.get('authorization')).toBe('Bearer second');
+  });
+
   it('drops header values a Headers object cannot hold instead of failing', () => {
     const event = restEvent({ multiValueHeaders: { 'X-Emoji': ['\u{1F600}'], Accept: ['application/json'] } });
 
