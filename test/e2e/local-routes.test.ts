@@ -1,4 +1,4 @@
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -9,10 +9,8 @@ import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
 import { DynamoKeyStore } from '../../lambdas/keys/dynamo-key-store';
 import { createLogger } from '../../lambdas/shared/logger';
 import { banner } from '../../local/cli';
-import { createLocalGateway } from '../../local/gateway';
-import { close, listen } from '../../local/listen';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../helpers/local-stack';
+import { startTestStack, withLocalGateway } from '../helpers/local-stack';
 
 const ORIGIN = 'https://app.example.com';
 const TOKEN = 'Bearer route-test-token';
@@ -244,33 +242,28 @@ describe('local gateway events for a {param} route', () => {
 
   async function withGateway(run: (base: string, seen: Recorded) => Promise<void>): Promise<void> {
     const seen: Recorded = { authorizer: [], proxy: [] };
-    const gateway = createLocalGateway({
-      servers,
-      cacheTtlSeconds: 0,
-      logger: createLogger('t', { sink: () => {} }),
-      loadAuthorizer: async () => async (event) => {
-        seen.authorizer.push(event);
-        return {
-          principalId: 'p',
-          policyDocument: {
-            Version: '2012-10-17',
-            Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [event.methodArn] }],
-          },
-          context: { server: 'tenant-keyed' },
-        };
+    await withLocalGateway(
+      {
+        servers,
+        cacheTtlSeconds: 0,
+        loadAuthorizer: async () => async (event) => {
+          seen.authorizer.push(event);
+          return {
+            principalId: 'p',
+            policyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [event.methodArn] }],
+            },
+            context: { server: 'tenant-keyed' },
+          };
+        },
+        integration: async (event) => {
+          seen.proxy.push(event);
+          return { statusCode: 200, body: 'ok' };
+        },
       },
-      integration: async (event) => {
-        seen.proxy.push(event);
-        return { statusCode: 200, body: 'ok' };
-      },
-    });
-    const http = createServer(gateway.listener);
-    const port = await listen(http, 0, 'PORT');
-    try {
-      await run(`http://127.0.0.1:${port}`, seen);
-    } finally {
-      await close(http);
-    }
+      (base) => run(base, seen),
+    );
   }
 
   it('the route template is the resource, the concrete path the path, with path parameters in both events', async () => {

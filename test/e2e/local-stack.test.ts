@@ -1,14 +1,11 @@
-import { createServer } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serverUrl } from '../../config/client-config';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
-import { createLocalGateway } from '../../local/gateway';
-import { close, listen } from '../../local/listen';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../helpers/local-stack';
+import { startTestStack, withLocalGateway } from '../helpers/local-stack';
 
 const TTL_SECONDS = 1;
 const TOKEN = 'Bearer e2e-downstream-token.abc~+/=';
@@ -209,31 +206,28 @@ describe('npm start: API Gateway behaviour', () => {
 describe('local gateway when the authorizer cannot be loaded', () => {
   it('answers 500 for keyed servers and never calls the handler; public servers still work', async () => {
     let handlerCalls = 0;
-    const gateway = createLocalGateway({
-      servers: stack.servers,
-      cacheTtlSeconds: 60,
-      logger: createLogger('t', { sink: () => {} }),
-      loadAuthorizer: () => Promise.reject(new Error('Cannot find module authorizer')),
-      integration: async () => {
-        handlerCalls++;
-        return { statusCode: 200, body: 'ok' };
+    await withLocalGateway(
+      {
+        servers: stack.servers,
+        cacheTtlSeconds: 60,
+        loadAuthorizer: () => Promise.reject(new Error('Cannot find module authorizer')),
+        integration: async () => {
+          handlerCalls++;
+          return { statusCode: 200, body: 'ok' };
+        },
       },
-    });
-    const http = createServer(gateway.listener);
-    const port = await listen(http, 0, 'PORT');
-    try {
-      const keyed = await fetch(`http://127.0.0.1:${port}/demo-apikey/mcp`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'mcpg_' + 'A'.repeat(32) },
-      });
-      expect(keyed.status).toBe(500);
-      expect(handlerCalls).toBe(0);
-      const open = await fetch(`http://127.0.0.1:${port}/demo-public/mcp`, { method: 'POST' });
-      expect(open.status).toBe(200);
-      expect(handlerCalls).toBe(1);
-    } finally {
-      await close(http);
-    }
+      async (base) => {
+        const keyed = await fetch(`${base}/demo-apikey/mcp`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'mcpg_' + 'A'.repeat(32) },
+        });
+        expect(keyed.status).toBe(500);
+        expect(handlerCalls).toBe(0);
+        const open = await fetch(`${base}/demo-public/mcp`, { method: 'POST' });
+        expect(open.status).toBe(200);
+        expect(handlerCalls).toBe(1);
+      },
+    );
   });
 });
 
@@ -252,23 +246,18 @@ describe("local gateway with API Gateway's default responses", () => {
     run: (base: string, seen: Record<string, unknown>[]) => Promise<void>,
   ): Promise<void> {
     const seen: Record<string, unknown>[] = [];
-    const gateway = createLocalGateway({
-      servers: stack.servers,
-      cacheTtlSeconds: 60,
-      logger: createLogger('t', { sink: () => {} }),
-      loadAuthorizer: loadAuthorizer as never,
-      integration: async (event) => {
-        seen.push(event.requestContext.authorizer as Record<string, unknown>);
-        return { statusCode: 200, body: 'ok' };
+    await withLocalGateway(
+      {
+        servers: stack.servers,
+        cacheTtlSeconds: 60,
+        loadAuthorizer: loadAuthorizer as never,
+        integration: async (event) => {
+          seen.push(event.requestContext.authorizer as Record<string, unknown>);
+          return { statusCode: 200, body: 'ok' };
+        },
       },
-    });
-    const http = createServer(gateway.listener);
-    const port = await listen(http, 0, 'PORT');
-    try {
-      await run(`http://127.0.0.1:${port}`, seen);
-    } finally {
-      await close(http);
-    }
+      (base) => run(base, seen),
+    );
   }
 
   it('an explicit Deny wins with its own 403 body', async () => {

@@ -1,10 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { createLogger } from '../../lambdas/shared/logger';
+import { createLocalGateway, type LocalGatewayOptions } from '../../local/gateway';
+import { close, listen } from '../../local/listen';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 /** A local stack for tests: free loopback ports, keys in memory. */
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({ port: 0, dynamodbPort: 0, downstreamPort: 0, inMemory: true, ...options });
+}
+
+/** Runs `run` against a local gateway alone (no stack around it) on a free loopback port, with logs discarded. */
+export async function withLocalGateway(
+  options: Omit<LocalGatewayOptions, 'logger'>,
+  run: (baseUrl: string) => Promise<void>,
+): Promise<void> {
+  const gateway = createLocalGateway({ logger: createLogger('test', { sink: () => {} }), ...options });
+  const http = createServer(gateway.listener);
+  const port = await listen(http, 0, 'PORT');
+  try {
+    await run(`http://127.0.0.1:${port}`);
+  } finally {
+    await close(http);
+  }
 }
 
 const ROOT = join(__dirname, '..', '..');
