@@ -185,10 +185,46 @@ describe('buildUrl', () => {
     expect(buildUrl(base, '/items/{id}', { id }).pathname).toBe(path);
   });
 
+  it.each([
+    { template: '/items/{id}', args: { id: '' } },
+    { template: '/items/{id}', args: {} },
+    { template: '/a/{id}/b', args: { id: '' } },
+    { template: '/a/{id}/b', args: {} },
+    { template: '/items/{a}{id}', args: { a: 'x', id: '' } },
+    { template: '/items/item-{id}', args: { id: '' } },
+    { template: '{id}', args: { id: '' } },
+    { template: '/items/{id}?q={q}', args: { id: '', q: 'x' } },
+  ])('refuses an empty or missing {id} in the path of $template ($args)', ({ template, args }) => {
+    expect(() => buildUrl(base, template, args)).toThrow(InvalidInputError);
+    expect(() => buildUrl(base, template, args)).toThrow(/\{id\} is empty/);
+  });
+
+  it('leaves an empty query placeholder as an empty value', () => {
+    expect(buildUrl(base, '/items/{id}?q={q}&n={n}', { id: '7', q: '' }).href).toBe(
+      'https://api.example.com/v1/items/7?q=',
+    );
+  });
+
+  it('turns an optional path parameter left out into a tool error, without any request', async () => {
+    const fetch = jest.fn();
+    const compiled = compileHttpTool(
+      tool({ method: 'DELETE', path: '/items/{id}', parameters: { id: { type: 'string', required: false } } }),
+      deps,
+    );
+
+    const result = await compiled.run({}, ctxWith(fetch));
+
+    expect(result).toEqual({
+      isError: true,
+      content: [{ type: 'text', text: expect.stringMatching(/^get_thing: \{id\} is empty/) }],
+    });
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
   it('never lets a value change the origin, add a path segment or a query parameter (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (id, q) => {
-        if (id === '.' || id === '..') {
+        if (id === '' || id === '.' || id === '..') {
           expect(() => buildUrl(base, '/items/{id}?q={q}', { id, q })).toThrow(InvalidInputError);
           return;
         }

@@ -181,9 +181,10 @@ function stringify(value: unknown): string {
 
 /**
  * `baseUrl` + the rendered path template. Values are URL-encoded, so no argument can add a
- * path segment, a query parameter or change the host, and a value that would make a path
- * segment `.` or `..` is refused (`InvalidInputError`); a query pair whose placeholder has no
- * value (optional parameter left out) is dropped.
+ * path segment, a query parameter or change the host. A path placeholder left out or empty,
+ * or a value that would make a path segment `.` or `..`, is refused (`InvalidInputError`):
+ * `/items/{id}` must not become `/items/`. A query pair whose placeholder has no value
+ * (optional parameter left out) is dropped; an empty query value is kept.
  */
 export function buildUrl(baseUrl: URL, template: string, args: Args): URL {
   const queryStart = template.indexOf('?');
@@ -191,11 +192,18 @@ export function buildUrl(baseUrl: URL, template: string, args: Args): URL {
   const queryPart = queryStart === -1 ? undefined : template.slice(queryStart + 1);
   const encode = (_match: string, name: string): string =>
     args[name] === undefined ? '' : encodeURIComponent(stringify(args[name]));
+  const encodePathValue = (match: string, name: string): string => {
+    const value = encode(match, name);
+    if (value === '') {
+      throw new InvalidInputError(`{${name}} is empty or missing: a path parameter needs a value`);
+    }
+    return value;
+  };
 
   let rendered = pathPart
     .split('/')
     .map((segment) => {
-      const value = segment.replace(PLACEHOLDER, encode);
+      const value = segment.replace(PLACEHOLDER, encodePathValue);
       // encodeURIComponent leaves `.` alone, and a URL parser would resolve the segment.
       if (value !== segment && isDotSegment(value)) {
         const names = [...segment.matchAll(PLACEHOLDER)].map(([placeholder]) => placeholder).join('');
