@@ -77,6 +77,14 @@ export function eventToRequest(event: McpEvent): Request {
       // an unrepresentable header: left out
     }
   };
+  const replace = (name: string, value: string): void => {
+    try {
+      headers.set(name, value);
+    } catch {
+      // left out, and no other value sent in place of the one the authorizer saw
+      headers.delete(name);
+    }
+  };
   if (http) {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) add(name, value);
     if (event.cookies?.length) add('cookie', event.cookies.join('; '));
@@ -86,7 +94,7 @@ export function eventToRequest(event: McpEvent): Request {
     // A credential is one value, never a comma-joined list: the one in `headers` (API Gateway
     // puts the last there), which is also the one the authorizer's identity source saw.
     for (const [name, value] of Object.entries(event.headers ?? {}))
-      if (name.toLowerCase() === 'authorization' && value !== undefined) headers.set(name, value);
+      if (name.toLowerCase() === 'authorization' && value !== undefined) replace(name, value);
   } else {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) add(name, value);
   }

@@ -6,6 +6,8 @@ import {
   toProxyResult,
   type McpEvent,
 } from '../../lambdas/mcp/api-gateway';
+import { createHandler } from '../../lambdas/mcp/handler';
+import { createLogger } from '../../lambdas/shared/logger';
 import { httpApiEvent, loadEvent, restEvent } from '../helpers/events';
 
 describe('eventToRequest', () => {
@@ -79,6 +81,50 @@ describe('eventToRequest', () => {
     expect(request.headers.get('x-emoji')).toBeNull();
     expect(request.headers.get('accept')).toBe('application/json');
   });
+
+  it('leaves out an Authorization a Headers object cannot hold (REST, headers and multi-value headers)', () => {
+    const event = restEvent({
+      headers: { Authorization: 'Bearer €', Accept: 'application/json' },
+      multiValueHeaders: { Authorization: ['Bearer €'], Accept: ['application/json'] },
+    });
+
+    const request = eventToRequest(event);
+
+    expect(request.headers.get('authorization')).toBeNull();
+    expect(request.headers.get('accept')).toBe('application/json');
+  });
+
+  it('sends no other Authorization in place of the one the authorizer saw when that one cannot be held', () => {
+    const event = restEvent({
+      headers: { Authorization: 'Bearer €' },
+      multiValueHeaders: { Authorization: ['Bearer first', 'Bearer €'] },
+    });
+
+    const request = eventToRequest(event);
+
+    expect(request.headers.get('authorization')).toBeNull();
+  });
+
+  it.each(['mcp-tools-call.json', 'mcp-passthrough-whoami.json'] as const)(
+    'answers %s carrying an Authorization outside Latin-1 without a 500 (real handler)',
+    async (file) => {
+      // Arrange
+      const handler = createHandler({ env: {}, logger: createLogger('mcp', { sink: () => undefined }) });
+      const fixture = loadEvent(file);
+      const event: McpEvent = {
+        ...fixture,
+        headers: { ...fixture.headers, Authorization: 'Bearer €' },
+        multiValueHeaders: { ...fixture.multiValueHeaders, Authorization: ['Bearer €'] },
+      };
+
+      // Act
+      const response = await handler(event);
+
+      // Assert
+      expect(response.statusCode).toBeLessThan(500);
+      expect(response.body).not.toContain('€');
+    },
+  );
 
   it.each([
     { name: 'no domain', domainName: undefined },
