@@ -1,4 +1,28 @@
-import type { ResolvedServer } from './types';
+import type { ResolvedServer, ServerConfig } from './types';
+
+/** The methods of an MCP route that reach the handler: POST carries JSON-RPC; GET and DELETE get its 405. */
+export const MCP_METHODS = ['POST', 'GET', 'DELETE'] as const;
+
+/**
+ * The CORS preflight method. It reaches the handler with no authorizer, and only on servers
+ * that list browser origins: a browser sends a preflight without credentials, so an
+ * authorizer would refuse it, and the handler answers nothing but the preflight there.
+ */
+export const PREFLIGHT_METHOD = 'OPTIONS';
+
+/** Whether a server's routes take the CORS preflight (see `PREFLIGHT_METHOD`). */
+export function answersPreflights(server: Pick<ServerConfig, 'allowedOrigins'>): boolean {
+  return (server.allowedOrigins ?? []).length > 0;
+}
+
+/**
+ * A route as an IAM policy resource writes it: each `{param}` (and `{param+}`) becomes IAM's
+ * `*`, which matches any text, `/` included. The authorizer's policies and the check that
+ * routes of different servers never overlap both use it, so they cannot disagree.
+ */
+export function routeGlob(route: string): string {
+  return route.replace(/\{[^}]+\}/g, '*');
+}
 
 /** The server whose routes include `resource` (a route template as API Gateway matched it, `{param}` and all). */
 export function serverForRoute(

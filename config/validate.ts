@@ -1,11 +1,13 @@
 import { ConfigError } from './errors';
 import { FUNCTION_TOOL_NAMES, isFunctionToolName } from './function-tools';
 import { baseUrlProblem, httpToolProblem } from './http-tools';
+import { routeGlob } from './routes';
 import { AUTH_MODES, type ConfigValue, type ResolvedServer, type ServerConfig, type ToolRef } from './types';
 
 const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const ROUTE = /^\/[A-Za-z0-9._~{}+\-/]*$/;
+/** A route (other than the root, `/`): `/`-separated segments, each literal, a whole `{param}`, or (last only) a greedy `{param+}`, as API Gateway takes them. */
+const ROUTE = /^(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\}))*(?:\/\{[A-Za-z0-9._-]+\+\})?$/;
 /** A host name or IP literal as URL parsing leaves it (the parser accepts `*` and more). */
 const ORIGIN_HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/;
 
@@ -49,10 +51,14 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
     const routes = server.routes ?? [`/${server.name}/mcp`];
     if (routes.length === 0) throw new ConfigError(`server "${server.name}": routes must not be empty`);
     for (const route of routes) {
-      if (!ROUTE.test(route)) throw new ConfigError(`server "${server.name}": route "${route}" is invalid`);
+      if (route !== '/' && (!ROUTE.test(route) || route === '')) {
+        throw new ConfigError(
+          `server "${server.name}": route "${route}" is invalid: use /-separated segments, each literal, a whole {param}, or a final {param+}`,
+        );
+      }
       for (const [other, owner] of seenRoutes) {
         if (other === route) throw new ConfigError(`route "${route}" belongs to both "${owner}" and "${server.name}"`);
-        // The policy writes `{param}` as IAM's `*`, which matches any text, `/` included.
+        // The policy writes `{param}` as IAM's `*` (routeGlob), which matches any text, `/` included.
         if (owner !== server.name && globsIntersect(routeGlob(route), routeGlob(other))) {
           throw new ConfigError(
             `route "${route}" of "${server.name}" overlaps route "${other}" of "${owner}": ` +
@@ -115,11 +121,6 @@ export function envVarsOf(server: ServerConfig): string[] {
   server.passthroughOrigins?.forEach(add);
   for (const tool of server.tools) if (typeof tool !== 'string') add(tool.baseUrl);
   return [...names].sort();
-}
-
-/** A route as the authorizer's policy writes it: each `{param}` becomes IAM's `*` (which also matches `/`). */
-function routeGlob(route: string): string {
-  return route.replace(/\{[^}]+\}/g, '*');
 }
 
 /** Whether some path matches both patterns, where `*` matches any text (IAM's wildcard) and all else is literal. */

@@ -9,7 +9,8 @@ import type { ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
-import { PREFLIGHT_METHOD, type McpServerFunction } from './mcp-server-function';
+import { PREFLIGHT_METHOD } from '../config/routes';
+import type { McpServerFunction } from './mcp-server-function';
 import { addServerFunctions } from './server-functions';
 import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
 

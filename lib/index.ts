@@ -8,6 +8,6 @@ export * from './gateway-responses';
 export { httpIdentitySources, KeyAuthorizer, restIdentitySources, type KeyAuthorizerProps } from './key-authorizer';
 export { AUTHORIZER_TABLE_ACTIONS, grantKeyLookup, KeysTable, type KeysTableProps } from './keys-table';
 export { McpGateStack, type McpGateStackProps } from './mcp-gate-stack';
-export { MCP_METHODS, McpServerFunction, PREFLIGHT_METHOD, type McpServerFunctionProps } from './mcp-server-function';
+export { McpServerFunction, type McpServerFunctionProps } from './mcp-server-function';
 export { addServerFunctions, type ServerFunctionsProps } from './server-functions';
 export { CONTEXT_KEYS } from './settings';

@@ -5,21 +5,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { isGuarded } from '../config/identity-sources';
+import { answersPreflights, MCP_METHODS, PREFLIGHT_METHOD } from '../config/routes';
 import type { ResolvedServer, ServerConfig } from '../config/types';
 import { envVarsOf, resolveServers } from '../config/validate';
 import { FUNCTION_MEMORY_MB } from './function-memory';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
 import type { KeyAuthorizer } from './key-authorizer';
-
-/** The methods of an MCP route that reach the handler: POST carries JSON-RPC; GET and DELETE get its 405. */
-export const MCP_METHODS = ['POST', 'GET', 'DELETE'] as const;
-
-/**
- * The CORS preflight method, deployed with no authorization on the routes of servers with
- * `allowedOrigins`: browsers send a preflight without credentials, so an authorizer would
- * refuse it. It reaches the same handler, which answers only a preflight there.
- */
-export const PREFLIGHT_METHOD = 'OPTIONS';
 
 export interface McpServerFunctionProps extends GateFunctionOptions {
   /** The server's configuration (an entry of config/servers.ts); defaults are applied here. */
@@ -125,7 +116,7 @@ export class McpServerFunction extends Construct {
           ),
         );
       }
-      if (this.answersPreflights()) {
+      if (answersPreflights(this.server)) {
         const preflight = resource.addMethod(PREFLIGHT_METHOD, integration, {
           authorizationType: apigw.AuthorizationType.NONE,
         });
@@ -162,7 +153,7 @@ export class McpServerFunction extends Construct {
           }),
         );
       }
-      if (this.answersPreflights()) {
+      if (answersPreflights(this.server)) {
         const preflight = new apigwv2.HttpRoute(
           this,
           this.uniqueId(`Http${PREFLIGHT_METHOD}${route.replace(/[^A-Za-z0-9]/g, '')}`),
@@ -179,10 +170,6 @@ export class McpServerFunction extends Construct {
     }
     this.httpRoutes.push(...added);
     return added;
-  }
-
-  private answersPreflights(): boolean {
-    return this.server.allowedOrigins.length > 0;
   }
 
   private keyAuthorizer(): KeyAuthorizer {

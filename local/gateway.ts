@@ -7,7 +7,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { IDENTITY_HEADERS, isGuarded } from '../config/identity-sources';
-import { matchRoute, type RouteMatch } from '../config/routes';
+import { answersPreflights, matchRoute, MCP_METHODS, PREFLIGHT_METHOD, type RouteMatch } from '../config/routes';
 import type { ResolvedServer } from '../config/types';
 import { describeError, type Logger } from '../lambdas/shared/logger';
 import { PAYLOAD_LIMITS } from '../lib/gateway-responses';
@@ -86,7 +86,7 @@ export interface LocalGatewayOptions {
 }
 
 /** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
-const METHODS = new Set(['POST', 'GET', 'DELETE']);
+const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
 const ACCOUNT = '123456789012';
 const API_ID = 'local000000';
 const REGION = 'us-east-1';
@@ -136,7 +136,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   function route(method: string, path: string): Routed | undefined {
     const match = matchRoute(options.servers, path);
     if (!match) return undefined;
-    const preflight = method === 'OPTIONS' && match.server.allowedOrigins.length > 0;
+    const preflight = method === PREFLIGHT_METHOD && answersPreflights(match.server);
     if (!METHODS.has(method) && !preflight) return undefined;
     return { ...match, method, path, guarded: isGuarded(match.server.authMode) && !preflight };
   }

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { routeGlob } from '../../config/routes';
 import type { AuthMode } from '../../config/types';
 
 /** Every method a route may be called with; listed so a wildcard never spans path segments. */
@@ -26,7 +27,7 @@ export function allowPolicy(
   principalId: string,
   context: { server: string; keyId: string; authMode: AuthMode },
 ): APIGatewayAuthorizerResult {
-  const resources = routes.flatMap((route) => METHODS.map((method) => `${prefix}/${method}${routePattern(route)}`));
+  const resources = routes.flatMap((route) => METHODS.map((method) => `${prefix}/${method}${routeGlob(route)}`));
   return {
     principalId,
     policyDocument: {
@@ -35,9 +36,4 @@ export function allowPolicy(
     },
     context: { ...context },
   };
-}
-
-/** `/items/{id}` → `/items/*`: path parameters match any value. */
-function routePattern(route: string): string {
-  return route.replace(/\{[^}]+\}/g, '*');
 }

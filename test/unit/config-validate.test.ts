@@ -27,6 +27,11 @@ describe('resolveServers', () => {
     [[server('docs', undefined, { tools: ['echo', 'echo'] })], /tool "echo" is listed twice/],
     [[server('docs', [])], /routes must not be empty/],
     [[server('docs', ['no-slash'])], /route "no-slash" is invalid/],
+    [[server('docs', ['/docs/mcp-{id}'])], /route "\/docs\/mcp-{id}" is invalid/],
+    [[server('docs', ['/docs/{path+}/mcp'])], /route "\/docs\/{path\+}\/mcp" is invalid/],
+    [[server('docs', ['/docs//mcp'])], /is invalid/],
+    [[server('docs', ['/docs/mcp/'])], /is invalid/],
+    [[server('docs', ['/docs/{}'])], /is invalid/],
     [[server('a', ['/x/mcp']), server('b', ['/x/mcp'])], /belongs to both "a" and "b"/],
     [[server('a', ['/shared/{id}']), server('b', ['/shared/victim'])], /overlaps route "\/shared\/{id}" of "a"/],
     [[server('a', ['/{tenant}/mcp']), server('b', ['/shared/{id}'])], /overlaps/],
@@ -38,6 +43,7 @@ describe('resolveServers', () => {
 
   it('accepts parameter routes that no other server can reach', () => {
     expect(() => resolveServers([server('a', ['/a/{id}/mcp', '/a/mcp']), server('b', ['/b/{id}/mcp'])])).not.toThrow();
+    expect(() => resolveServers([server('a', ['/a/{path+}']), server('b', ['/'])])).not.toThrow();
   });
 });
 
