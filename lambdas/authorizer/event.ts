@@ -1,4 +1,5 @@
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { pathOfRouteKey, requestIdOf } from '../shared/api-gateway-event';
 
 /** What the authorizer needs from either payload version; nothing else is read. */
 export interface AuthorizerRequest {
@@ -27,7 +28,7 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
       arn: v2.routeArn,
       ...credentials(v2.headers, undefined),
       payloadVersion: '2.0',
-      requestId: requestIdOf(v2.requestContext),
+      requestId: requestIdOf(v2),
     };
   }
   if (typeof e.methodArn === 'string') {
@@ -37,16 +38,10 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
       arn: v1.methodArn,
       ...credentials(v1.headers, v1.multiValueHeaders),
       payloadVersion: '1.0',
-      requestId: requestIdOf(v1.requestContext),
+      requestId: requestIdOf(v1),
     };
   }
   return undefined;
-}
-
-/** `requestContext.requestId` of either payload version (or of anything else), when it is a string. */
-export function requestIdOf(requestContext: unknown): string | undefined {
-  const id = (requestContext as { requestId?: unknown } | null | undefined)?.requestId;
-  return typeof id === 'string' ? id : undefined;
 }
 
 function credentials(
@@ -66,12 +61,6 @@ function credentials(
     for (const [name, values] of Object.entries(multi ?? {})) take(name, Array.isArray(values) ? values[0] : undefined);
   }
   return { apiKey: apiKey?.trim() || undefined, hasAuthorization: (authorization ?? '').trim() !== '' };
-}
-
-/** `POST /demo/mcp` → `/demo/mcp`; `$default` and malformed keys → undefined. */
-function pathOfRouteKey(routeKey: string | undefined): string | undefined {
-  const path = routeKey?.split(' ')[1];
-  return path?.startsWith('/') ? path : undefined;
 }
 
 /** `arn:aws:execute-api:r:a:api/stage/POST/demo/mcp` → `/demo/mcp`. */

@@ -8,7 +8,8 @@ import type { KeyStore } from '../keys/key-store';
 import { readKeyStoreSettings } from '../shared/env';
 import { createLogger, type Logger } from '../shared/logger';
 import { AuthorizerCore, type Clock } from './authorizer';
-import { parseAuthorizerEvent, requestIdOf, type AuthorizerEvent } from './event';
+import { requestIdOf } from '../shared/api-gateway-event';
+import { parseAuthorizerEvent, type AuthorizerEvent } from './event';
 
 export interface AuthorizerHandlerOptions {
   readonly store: KeyStore;
@@ -51,7 +52,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Auth
     const request = parseAuthorizerEvent(event);
     if (!request) {
       logger.warn('authorization decided', {
-        requestId: requestIdOf((event as { requestContext?: unknown } | null | undefined)?.requestContext),
+        requestId: requestIdOf(event),
         decision: 'unauthorized',
         reason: 'unrecognised-event',
       });

@@ -4,6 +4,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
+import { pathOfRouteKey } from '../shared/api-gateway-event';
 
 /** What reaches the MCP handler: a REST API proxy event or an HTTP API payload 2.0 event. */
 export type McpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
@@ -28,16 +29,11 @@ function isHttpApiEvent(event: McpEvent): event is APIGatewayProxyEventV2 {
  */
 export function routePathsOf(event: McpEvent): string[] {
   if (isHttpApiEvent(event)) {
-    const routePath = event.routeKey?.split(' ')[1];
-    return [routePath, event.rawPath].filter((path): path is string => typeof path === 'string' && path !== '');
+    return [pathOfRouteKey(event.routeKey), event.rawPath].filter(
+      (path): path is string => typeof path === 'string' && path !== '',
+    );
   }
   return [event.resource, event.path].filter((path): path is string => typeof path === 'string' && path !== '');
-}
-
-/** API Gateway's id for the request (REST and HTTP API events alike), to correlate log lines. */
-export function requestIdOf(event: McpEvent): string | undefined {
-  const id = (event.requestContext as { requestId?: unknown } | undefined)?.requestId;
-  return typeof id === 'string' && id !== '' ? id.slice(0, 128) : undefined;
 }
 
 /**

@@ -3,11 +3,11 @@ import { servers as configuredServers } from '../../config/servers';
 import { optionalEnv } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
+import { requestIdOf } from '../shared/api-gateway-event';
 import { JsonRpcCode } from '../shared/json-rpc';
 import {
   authorizerContextOf,
   eventToRequest,
-  requestIdOf,
   routePathsOf,
   toProxyResult,
   type McpEvent,

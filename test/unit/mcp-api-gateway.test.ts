@@ -7,6 +7,7 @@ import {
   type McpEvent,
 } from '../../lambdas/mcp/api-gateway';
 import { createHandler } from '../../lambdas/mcp/handler';
+import { requestIdOf } from '../../lambdas/shared/api-gateway-event';
 import { createLogger } from '../../lambdas/shared/logger';
 import { httpApiEvent, loadEvent, restEvent } from '../helpers/events';
 
@@ -202,8 +203,42 @@ describe('routePathsOf', () => {
       event: httpApiEvent({ routeKey: '$default', rawPath: '/x/mcp' }),
       expected: ['/x/mcp'],
     },
+    {
+      name: 'HTTP API route key whose path is not a path',
+      event: httpApiEvent({ routeKey: 'POST x/mcp', rawPath: '/x/mcp' }),
+      expected: ['/x/mcp'],
+    },
   ])('$name', ({ event, expected }) => {
     expect(routePathsOf(event as McpEvent)).toEqual(expected);
+  });
+});
+
+describe('requestIdOf', () => {
+  const rest = (requestId: unknown): McpEvent => {
+    const event = restEvent();
+    return { ...event, requestContext: { ...event.requestContext, requestId: requestId as string } };
+  };
+  const http = (requestId: unknown): McpEvent => {
+    const event = httpApiEvent();
+    return { ...event, requestContext: { ...event.requestContext, requestId: requestId as string } };
+  };
+
+  it.each([
+    {
+      name: 'a string',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      expected: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+    },
+    { name: 'empty', requestId: '', expected: undefined },
+    { name: 'not a string', requestId: 42, expected: undefined },
+    { name: 'over 128 characters', requestId: 'r'.repeat(10_000), expected: 'r'.repeat(128) },
+  ])('$name (REST and HTTP API)', ({ requestId, expected }) => {
+    expect(requestIdOf(rest(requestId))).toBe(expected);
+    expect(requestIdOf(http(requestId))).toBe(expected);
+  });
+
+  it('is undefined for an event without a request context', () => {
+    expect(requestIdOf({ ...restEvent(), requestContext: undefined as never })).toBeUndefined();
   });
 });
 
