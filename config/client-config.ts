@@ -4,6 +4,17 @@ import type { AuthMode } from './types';
 const BEARER_PLACEHOLDER = 'Bearer <your token>';
 
 /**
+ * The headers a client sends for the server's auth mode, in this order: `x-api-key`, then
+ * (bearerPassthrough) `Authorization` with a placeholder for the client's own token.
+ */
+export function clientHeaders(authMode: AuthMode, apiKey: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (authMode !== 'none') headers['x-api-key'] = apiKey;
+  if (authMode === 'bearerPassthrough') headers.Authorization = BEARER_PLACEHOLDER;
+  return headers;
+}
+
+/**
  * The `mcpServers` entry MCP clients paste into their configuration, with the headers
  * the server's auth mode needs.
  */
@@ -13,9 +24,7 @@ export function clientConfig(
   url: string,
   apiKey: string,
 ): { mcpServers: Record<string, { url: string; headers?: Record<string, string> }> } {
-  const headers: Record<string, string> = {};
-  if (authMode !== 'none') headers['x-api-key'] = apiKey;
-  if (authMode === 'bearerPassthrough') headers.Authorization = BEARER_PLACEHOLDER;
+  const headers = clientHeaders(authMode, apiKey);
   return { mcpServers: { [serverName]: authMode === 'none' ? { url } : { url, headers } } };
 }
 
