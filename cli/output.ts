@@ -1,5 +1,6 @@
 import { clientConfig, routePlaceholders, routeUrl } from '../config/client-config';
 import type { ResolvedServer } from '../config/types';
+import { isExpired } from '../lambdas/keys/key-format';
 import type { KeySummary } from '../lambdas/keys/key-store';
 import { printable, safeJson } from './text';
 
@@ -10,8 +11,7 @@ import { printable, safeJson } from './text';
  */
 export function keyStatus(key: KeySummary, nowSeconds: number): string {
   const status: unknown = key.status;
-  const expiresAt: unknown = key.expiresAt;
-  if (status === 'active') return expiresAt !== undefined && (expiresAt as number) <= nowSeconds ? 'expired' : 'active';
+  if (status === 'active') return isExpired(key, nowSeconds) ? 'expired' : 'active';
   if (typeof status === 'string') return status;
   return status === undefined ? 'unknown' : text(status);
 }

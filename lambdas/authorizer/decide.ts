@@ -1,7 +1,7 @@
 import { IDENTITY_HEADERS, isGuarded } from '../../config/identity-sources';
 import { serverForRoute } from '../../config/routes';
 import { AUTH_MODES, type AuthMode, type ResolvedServer } from '../../config/types';
-import { isWellFormedApiKey } from '../keys/key-format';
+import { isExpired, isWellFormedApiKey } from '../keys/key-format';
 import type { KeyRecord } from '../keys/key-store';
 import type { AuthorizerRequest } from './event';
 
@@ -63,9 +63,7 @@ export function decide(
   if (!record) return { effect: 'unauthorized', reason: 'unknown-key' };
   const keyId = record.keyId;
   if (record.status !== 'active') return { effect: 'unauthorized', reason: 'revoked-key', keyId };
-  if (record.expiresAt !== undefined && record.expiresAt <= nowSeconds) {
-    return { effect: 'unauthorized', reason: 'expired-key', keyId };
-  }
+  if (isExpired(record, nowSeconds)) return { effect: 'unauthorized', reason: 'expired-key', keyId };
   const server = servers.find((s) => s.name === record.server && isGuarded(s.authMode));
   if (!server) return { effect: 'unauthorized', reason: 'key-server-not-configured', keyId };
   return { effect: 'allow', server, keyId, crossServer: server.name !== target.name };

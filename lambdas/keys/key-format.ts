@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidInputError } from '../shared/errors';
+import type { KeyRecord } from './key-store';
 
 /**
  * API keys look like `mcpg_` + 32 base64url characters (24 random bytes, 192 bits).
@@ -27,6 +28,15 @@ export function isWellFormedApiKey(value: string): boolean {
 
 export function isWellFormedKeyId(value: string): boolean {
   return KEY_ID_PATTERN.test(value);
+}
+
+/**
+ * Whether a key has expired at `nowSeconds`: its expiry is at or before then. The one test the
+ * authorizer, the key list and rotate apply; a stored value of another type is compared as
+ * JavaScript compares it, so all three read an odd record alike.
+ */
+export function isExpired(record: Pick<KeyRecord, 'expiresAt'>, nowSeconds: number): boolean {
+  return record.expiresAt !== undefined && record.expiresAt <= nowSeconds;
 }
 
 /** SHA-256 of the key, hex: the table's partition key. The key has 192 random bits, so no salt or slow hash is needed. */

@@ -5,6 +5,7 @@ import {
   digestApiKey,
   generateApiKey,
   generateKeyId,
+  isExpired,
   isWellFormedKeyId,
   keyHint,
   MAX_DURATION_SECONDS,
@@ -123,9 +124,7 @@ export class KeyService {
     if (old.status !== 'active') throw new InvalidInputError(`key ${keyId} is revoked; create a new key instead`);
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
     const oldExpiry: unknown = old.expiresAt;
-    // The authorizer's own test: a stored expiry at or before now has expired.
-    if (oldExpiry !== undefined && (oldExpiry as number) <= nowSeconds)
-      throw new InvalidInputError(`key ${keyId} has expired; create a new key instead`);
+    if (isExpired(old, nowSeconds)) throw new InvalidInputError(`key ${keyId} has expired; create a new key instead`);
     let expiresAt: number | undefined;
     if (options.expiresInSeconds !== undefined) expiresAt = nowSeconds + options.expiresInSeconds;
     else if (oldExpiry !== undefined) {

@@ -1,8 +1,13 @@
+import { servers } from '../../config/servers';
+import { decide } from '../../lambdas/authorizer/decide';
+import { keyStatus } from '../../cli/output';
+import type { KeyRecord } from '../../lambdas/keys/key-store';
 import {
   checkLabel,
   digestApiKey,
   generateApiKey,
   generateKeyId,
+  isExpired,
   isWellFormedApiKey,
   isWellFormedKeyId,
   keyHint,
@@ -93,5 +98,45 @@ describe('key format', () => {
     'x'.repeat(201),
   ])('rejects the label %j', (label) => {
     expect(() => checkLabel(label)).toThrow(InvalidInputError);
+  });
+});
+
+describe('isExpired', () => {
+  const now = 1_800_000_000;
+  const record = (expiresAt: unknown): KeyRecord => ({
+    digest: 'd'.repeat(64),
+    keyId: 'key_0123456789abcdef',
+    server: 'demo-apikey',
+    hint: 'mcpg_…abcd',
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    expiresAt: expiresAt as number,
+  });
+
+  it.each([
+    { expiresAt: undefined, expired: false },
+    { expiresAt: now + 1, expired: false },
+    { expiresAt: now, expired: true },
+    { expiresAt: now - 1, expired: true },
+    { expiresAt: 0, expired: true },
+    // stored values of another type, read as the comparison reads them
+    { expiresAt: String(now - 1), expired: true },
+    { expiresAt: String(now + 1), expired: false },
+    { expiresAt: 'soon', expired: false },
+    { expiresAt: null, expired: true },
+  ])('a key expiring at $expiresAt is expired: $expired', ({ expiresAt, expired }) => {
+    expect(isExpired(record(expiresAt), now)).toBe(expired);
+  });
+
+  it('is the test the authorizer, the key list and rotate share', () => {
+    const target = servers.find((server) => server.name === 'demo-apikey')!;
+    for (const expiresAt of [undefined, now + 1, now, now - 1, String(now - 1), 'soon', null]) {
+      const expired = isExpired(record(expiresAt), now);
+
+      expect(decide(target, record(expiresAt), servers, now)).toMatchObject({
+        effect: expired ? 'unauthorized' : 'allow',
+      });
+      expect(keyStatus(record(expiresAt), now)).toBe(expired ? 'expired' : 'active');
+    }
   });
 });
