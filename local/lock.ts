@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type BigIntStats,
+} from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { McpGateError } from '../lambdas/shared/errors';
 
@@ -16,8 +27,9 @@ export class LockedError extends McpGateError {
     readonly what: string,
     hint?: string,
   ) {
+    const who = isPid(owner.pid) ? `pid ${owner.pid}, ${owner.url ?? 'still starting'}` : 'still starting';
     super(
-      `another local stack (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ', still starting'}) is using ${what}: ` +
+      `another local stack (${who}) is using ${what}: ` +
         `stop it first (Ctrl-C in its terminal)${hint ? `, ${hint}` : ''}`,
     );
   }
@@ -35,17 +47,22 @@ export interface Lock {
  * Takes `file` as a lock for `what` (named in the error), holding this process's id. A lock
  * whose process is gone is stale and taken over; one held by a live process fails with
  * `LockedError`. The file appears with its content at once (written aside, then hard-linked),
- * so another process never reads a half-written owner.
+ * so another process never reads a half-written owner; one it cannot read is taken over only
+ * once it is old, as its owner may still be writing it.
  */
 export function acquireLock(file: string, what = displayPath(file), hint?: string): Lock {
   mkdirSync(dirname(file), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    if (createExclusive(file, { pid: process.pid })) break;
-    const owner = readOwner(file);
-    if (owner && isAlive(owner.pid)) throw new LockedError(owner, what, hint);
-    // Stale (its process is gone) or unreadable: take it over, once.
-    if (attempt > 0) throw new LockedError(owner ?? { pid: NaN }, what, hint);
-    rmSync(file, { force: true });
+  const content = JSON.stringify({ pid: process.pid });
+  let seen: Seen | undefined;
+  for (let attempt = 0; !createExclusive(file, content); attempt++) {
+    // Each pass ends with a lock gone or set aside; a live one, met next, throws.
+    if (attempt === MAX_ATTEMPTS) throw new LockedError(seen?.owner ?? { pid: NaN }, what, hint);
+    seen = readLock(file);
+    if (!seen) continue;
+    if (seen.owner ? isProcessAlive(seen.owner.pid) : isYoung(seen)) {
+      throw new LockedError(seen.owner ?? { pid: NaN }, what, hint);
+    }
+    takeOver(file, seen, () => new LockedError(seen?.owner ?? { pid: NaN }, what, hint));
   }
   const release = (): void => {
     process.off('exit', release);
@@ -64,10 +81,18 @@ export function acquireLock(file: string, what = displayPath(file), hint?: strin
   };
 }
 
-/** The lock's owner while its process lives; undefined for no lock or a stale one. */
-export function liveOwner(file: string): LockOwner | undefined {
-  const owner = readOwner(file);
-  return owner && isAlive(owner.pid) ? owner : undefined;
+/**
+ * Whether a process runs. EPERM means it exists under another user: alive. The one rule for the
+ * lock and the state file, so both agree on whether a local stack runs.
+ */
+export function isProcessAlive(pid: number): boolean {
+  if (!isPid(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A path as a user reads it: relative to the working folder when inside it. */
@@ -76,17 +101,79 @@ export function displayPath(path: string): string {
   return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
-function createExclusive(file: string, owner: LockOwner): boolean {
+/** A lock file as read once: its owner if readable, its text, and which file it was. */
+interface Seen {
+  readonly owner?: LockOwner;
+  readonly text: string;
+  readonly stats: BigIntStats;
+}
+
+/** Passes that find a lock gone or set one aside before giving up (each needs another process to interleave). */
+const MAX_ATTEMPTS = 5;
+/** An unreadable lock younger than this may still be being written (exclusive create, then write): held. */
+const YOUNG_MS = 10_000;
+
+/**
+ * Removes the stale lock `seen` from `file`, and only it: renames whatever is at `file` aside
+ * (atomic), and if that is not the very file judged stale (another taker replaced it meanwhile),
+ * puts it back and throws. Two takers of one stale lock thus never remove each other's new one.
+ */
+function takeOver(file: string, seen: Seen, locked: () => LockedError): void {
+  const aside = `${tempName(file)}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // Another taker moved it first.
+    throw error;
+  }
+  const moved = readLock(aside);
+  if (moved && sameFile(moved, seen)) {
+    rmSync(aside, { force: true });
+    return;
+  }
+  if (moved && !putBack(aside, file, moved.text)) rmSync(aside, { force: true });
+  throw locked();
+}
+
+/** Moves `aside` back to `file` unless `file` exists again; hard-linked to keep the very file its writer may still hold open. */
+function putBack(aside: string, file: string, text: string): boolean {
+  try {
+    linkSync(aside, file);
+    rmSync(aside, { force: true });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    rmSync(aside, { force: true });
+    return createExclusive(file, text);
+  }
+}
+
+function sameFile(a: Seen, b: Seen): boolean {
+  return (
+    a.text === b.text &&
+    a.stats.dev === b.stats.dev &&
+    a.stats.ino === b.stats.ino &&
+    a.stats.mtimeNs === b.stats.mtimeNs &&
+    a.stats.size === b.stats.size
+  );
+}
+
+function isYoung(seen: Seen): boolean {
+  return Math.abs(Date.now() - Number(seen.stats.mtimeMs)) < YOUNG_MS;
+}
+
+/** Creates `file` holding `content` unless it exists; never seen empty where hard links work. */
+function createExclusive(file: string, content: string): boolean {
   const temp = tempName(file);
-  writeFileSync(temp, JSON.stringify(owner));
+  writeFileSync(temp, content);
   try {
     linkSync(temp, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    // A file system without hard links: exclusive create, then write.
+    // A file system without hard links: exclusive create, then write (a reader meanwhile sees a young, unreadable lock: held).
     try {
-      writeFileSync(file, JSON.stringify(owner), { flag: 'wx' });
+      writeFileSync(file, content, { flag: 'wx' });
       return true;
     } catch (fallback) {
       if ((fallback as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -97,24 +184,45 @@ function createExclusive(file: string, owner: LockOwner): boolean {
   }
 }
 
+/** The lock file's text and identity, read from one open file; undefined when there is none. */
+function readLock(file: string): Seen | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stats = fstatSync(fd, { bigint: true });
+    const text = readFileSync(fd, 'utf8');
+    const owner = parseOwner(text);
+    return { ...(owner ? { owner } : {}), text, stats };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readOwner(file: string): LockOwner | undefined {
   try {
-    const owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    if (typeof owner.pid !== 'number' || !Number.isInteger(owner.pid) || owner.pid <= 0) return undefined;
+    return parseOwner(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner> | null;
+    if (!owner || !isPid(owner.pid)) return undefined;
     return { pid: owner.pid, ...(typeof owner.url === 'string' ? { url: owner.url } : {}) };
   } catch {
     return undefined;
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function isPid(pid: unknown): pid is number {
+  return typeof pid === 'number' && Number.isInteger(pid) && pid > 0;
 }
 
 function tempName(file: string): string {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portEnv } from '../../local/listen';
@@ -9,6 +10,12 @@ async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
   await new Promise((resolve) => child.once('exit', resolve));
   return child.pid!;
+}
+
+/** Makes `file` look written long ago. */
+function makeOld(file: string): void {
+  const past = new Date(Date.now() - 3_600_000);
+  utimesSync(file, past, past);
 }
 
 describe('local lock file', () => {
@@ -39,7 +46,81 @@ describe('local lock file', () => {
     lock.release();
 
     writeFileSync(file, 'not json');
+    makeOld(file);
     acquireLock(file).release();
+  });
+
+  it.each([
+    ['empty', ''],
+    ['half written', '{"pid":'],
+  ])('does not take over a new %s lock: its owner is still writing it', (_name, content) => {
+    const file = join(dir(), 'z.lock');
+    writeFileSync(file, content);
+
+    expect(() => acquireLock(file, 'z')).toThrow('another local stack (still starting) is using z');
+    expect(readFileSync(file, 'utf8')).toBe(content);
+
+    makeOld(file);
+    acquireLock(file).release();
+  });
+
+  it('of two takers of the same stale lock, exactly one wins', async () => {
+    const folder = dir();
+    const file = join(folder, 'race.lock');
+    const stale = await deadPid();
+    writeFileSync(file, JSON.stringify({ pid: stale }));
+    const results: string[] = [];
+    const kill = process.kill.bind(process);
+    let interleaved = false;
+    // The first taker has just judged the lock stale when the second one runs through whole.
+    const spy = jest.spyOn(process, 'kill').mockImplementation((pid, signal) => {
+      if (pid === stale && !interleaved) {
+        interleaved = true;
+        results.push(attempt('second'));
+      }
+      return kill(pid, signal);
+    });
+    const locks: { release(): void }[] = [];
+    function attempt(name: string): string {
+      try {
+        locks.push(acquireLock(file));
+        return `${name} won`;
+      } catch (error) {
+        if (!(error instanceof LockedError)) throw error;
+        return `${name} refused`;
+      }
+    }
+    try {
+      results.push(attempt('first'));
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(results).toEqual(['second won', 'first refused']);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid });
+    // Nothing left aside: only the lock itself.
+    expect(readdirSync(folder)).toEqual(['race.lock']);
+    locks.forEach((lock) => lock.release());
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('works on a file system without hard links', async () => {
+    const folder = dir();
+    const file = join(folder, 'nolink.lock');
+    writeFileSync(file, JSON.stringify({ pid: await deadPid() }));
+    const spy = jest.spyOn(fs, 'linkSync').mockImplementation(() => {
+      throw Object.assign(new Error('link not supported'), { code: 'EPERM' });
+    });
+    try {
+      const lock = acquireLock(file, 'nolink');
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid });
+      expect(() => acquireLock(file, 'nolink')).toThrow(`another local stack (pid ${process.pid}, still starting)`);
+      lock.release();
+      expect(readdirSync(folder)).toEqual([]);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('release leaves a lock another process has taken since', () => {
