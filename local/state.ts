@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLock, displayPath, type Lock } from './lock';
+import { acquireLock, displayPath, isProcessAlive, type Lock } from './lock';
 
 /**
  * The local stack's folder: its state file and its DynamoDB data. `MCP_GATE_LOCAL_DIR` moves
@@ -56,10 +56,5 @@ export function readLocalState(file = STATE_FILE): LocalState | undefined {
   } catch {
     return undefined;
   }
-  try {
-    process.kill(state.pid, 0);
-  } catch {
-    return undefined;
-  }
-  return state;
+  return state && isProcessAlive(state.pid) ? state : undefined;
 }

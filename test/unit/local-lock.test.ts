@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portEnv } from '../../local/listen';
 import { acquireLock, LockedError } from '../../local/lock';
+import { readLocalState, writeLocalState } from '../../local/state';
 
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
@@ -129,6 +130,39 @@ describe('local lock file', () => {
     writeFileSync(file, JSON.stringify({ pid: 1 }));
     lock.release();
     expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('local state file', () => {
+  const state = (pid: number) => ({
+    pid,
+    dynamodbEndpoint: 'http://127.0.0.1:1',
+    tableName: 't',
+    baseUrl: 'http://x.test',
+  });
+
+  it('names a running stack; a stack whose process is gone is none', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-gate-state-')), 'state.json');
+    writeLocalState(state(process.pid), file);
+    expect(readLocalState(file)).toEqual(state(process.pid));
+
+    writeLocalState(state(await deadPid()), file);
+    expect(readLocalState(file)).toBeUndefined();
+  });
+
+  it('counts a process of another user (EPERM) as running, as the lock does', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-gate-state-')), 'state.json');
+    writeLocalState(state(4_000_000), file);
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: 4_000_000 }));
+    const spy = jest.spyOn(process, 'kill').mockImplementation(() => {
+      throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+    });
+    try {
+      expect(readLocalState(file)?.pid).toBe(4_000_000);
+      expect(() => acquireLock(`${file}.lock`, 'state.json')).toThrow(LockedError);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
