@@ -1,4 +1,6 @@
 import './node20-sdk-warning';
+import { ConfigError } from '../config/errors';
+import { McpGateError } from '../lambdas/shared/errors';
 
 async function main(): Promise<void> {
   // Loaded here rather than imported at the top: the server configuration is validated while it
@@ -9,7 +11,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // One line, no stack trace: errors raised on purpose (McpGateError, ConfigError) name what to fix.
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  // A mistake in the configuration, the environment or the options (or the folder in use): one
+  // line naming what to fix, no stack trace. Anything else is a bug: rethrown, so Node prints
+  // its stack trace and exits non-zero.
+  if (!(error instanceof ConfigError || error instanceof McpGateError)) throw error;
+  console.error(`error: ${error.message}`);
   process.exit(1);
 });

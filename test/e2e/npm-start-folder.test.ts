@@ -141,3 +141,27 @@ Module._load = function (request, parent, isMain) {
     expect(expectOneLine(run.stderr)).toMatch(/^error: server name "Not Valid" is invalid/);
   });
 });
+
+describe('npm start on an unexpected failure (a bug)', () => {
+  it('prints the stack trace and exits non-zero', async () => {
+    // Starting the stack fails with a plain Error, as a bug in it would.
+    const preload = join(mkdtempSync(join(tmpdir(), 'mcp-gate-preload-')), 'failing-stack.cjs');
+    writeFileSync(
+      preload,
+      `const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (request === './stack' && /[\\/]local[\\/]cli[.]ts$/.test(parent?.filename ?? '')) {
+    return { ...load.apply(this, arguments), startLocalStack: async () => { throw new TypeError('an unexpected failure'); } };
+  }
+  return load.apply(this, arguments);
+};
+`,
+    );
+    const env = npmStartEnv(mkdtempSync(join(tmpdir(), 'mcp-gate-bug-')), { NODE_OPTIONS: `--require ${preload}` });
+    const run = await runNpmStart(['--in-memory'], env);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('TypeError: an unexpected failure');
+    expect(run.stderr).toMatch(/^\s+at /m);
+  });
+});
