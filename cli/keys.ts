@@ -1,5 +1,5 @@
 import type { ResolvedServer } from '../config/types';
-import { checkLabel, isWellFormedKeyId, parseDuration } from '../lambdas/keys/key-format';
+import { checkKeyId, checkLabel, parseDuration } from '../lambdas/keys/key-format';
 import { keyedServer } from '../lambdas/keys/key-service';
 import { InvalidInputError } from '../lambdas/shared/errors';
 import { readLocalState } from '../local/state';
@@ -88,8 +88,7 @@ async function runCommand(
     keyedServer(servers, values.server!);
     if (values.label !== undefined) checkLabel(values.label);
   }
-  if (keyId !== undefined && !isWellFormedKeyId(keyId))
-    throw new InvalidInputError(`"${keyId}" is not a key id (they look like key_0123456789abcdef)`);
+  if (keyId !== undefined) checkKeyId(keyId);
   if (expiresIn === 0) throw new InvalidInputError('the expiry must be in the future');
   if (command === 'list' && values.server !== undefined) keyedServer(servers, values.server);
 

@@ -152,7 +152,7 @@ export class DynamoKeyStore implements KeyStore {
  * numbers (possibly rounded; `Infinity` past the double range) where the document client would
  * refuse the whole answer.
  */
-export function fromItem(item: Record<string, AttributeValue>): KeyRecord {
+function fromItem(item: Record<string, AttributeValue>): KeyRecord {
   return unmarshall(item, { wrapNumbers: Number }) as KeyRecord;
 }
 

@@ -30,6 +30,13 @@ export function isWellFormedKeyId(value: string): boolean {
   return KEY_ID_PATTERN.test(value);
 }
 
+/** Throws `InvalidInputError`, showing the shape of a key id, unless `value` has it. */
+export function checkKeyId(value: string): void {
+  if (!isWellFormedKeyId(value)) {
+    throw new InvalidInputError(`"${value}" is not a key id (they look like key_0123456789abcdef)`);
+  }
+}
+
 /**
  * Whether a key has expired at `nowSeconds`: its expiry is at or before then. The one test the
  * authorizer, the key list and rotate apply; a stored value of another type is compared as

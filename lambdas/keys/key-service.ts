@@ -1,12 +1,12 @@
 import type { ResolvedServer } from '../../config/types';
 import { InvalidInputError, KeyConflictError, KeyNotFoundError } from '../shared/errors';
 import {
+  checkKeyId,
   checkLabel,
   digestApiKey,
   generateApiKey,
   generateKeyId,
   isExpired,
-  isWellFormedKeyId,
   keyHint,
   MAX_DURATION_SECONDS,
   MAX_DURATION_TEXT,
@@ -55,14 +55,9 @@ export class KeyService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The server called `name` if it takes keys; otherwise `InvalidInputError` listing the ones that do. */
-  keyedServer(name: string): ResolvedServer {
-    return keyedServer(this.servers, name);
-  }
-
   /** Checks every input, then stores a new key. Nothing is written when an input is wrong. */
   async create(input: CreateKeyInput): Promise<IssuedKey> {
-    this.keyedServer(input.server);
+    keyedServer(this.servers, input.server);
     if (input.label !== undefined) checkLabel(input.label);
     if (input.expiresInSeconds !== undefined) checkLifetime(input.expiresInSeconds, 'the expiry');
     const now = this.now();
@@ -98,7 +93,7 @@ export class KeyService {
   }
 
   async list(server?: string): Promise<KeySummary[]> {
-    if (server !== undefined) this.keyedServer(server);
+    if (server !== undefined) keyedServer(this.servers, server);
     return (await this.store.list(server)).map(summarize);
   }
 
@@ -140,7 +135,7 @@ export class KeyService {
       expiresAt = oldExpiry;
     }
     const issued = await this.issue(
-      { server: this.keyedServer(String(old.server)).name, label: labelOf(old), rotatedFrom: old.keyId },
+      { server: keyedServer(this.servers, String(old.server)).name, label: labelOf(old), rotatedFrom: old.keyId },
       expiresAt,
     );
     const oldEnds = nowSeconds + graceSeconds;
@@ -155,8 +150,7 @@ export class KeyService {
   }
 
   private async find(keyId: string): Promise<KeyRecord> {
-    if (!isWellFormedKeyId(keyId))
-      throw new InvalidInputError(`"${keyId}" is not a key id (they look like key_0123456789abcdef)`);
+    checkKeyId(keyId);
     const record = await this.store.getByKeyId(keyId);
     if (!record) throw new KeyNotFoundError(`no key with id ${keyId}`);
     return record;

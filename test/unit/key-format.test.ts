@@ -3,6 +3,7 @@ import { decide } from '../../lambdas/authorizer/decide';
 import { keyStatus } from '../../cli/output';
 import type { KeyRecord } from '../../lambdas/keys/key-store';
 import {
+  checkKeyId,
   checkLabel,
   digestApiKey,
   generateApiKey,
@@ -138,5 +139,16 @@ describe('isExpired', () => {
       });
       expect(keyStatus(record(expiresAt), now)).toBe(expired ? 'expired' : 'active');
     }
+  });
+});
+
+describe('checkKeyId', () => {
+  it('accepts a key id', () => {
+    expect(() => checkKeyId(generateKeyId())).not.toThrow();
+  });
+
+  it.each(['key_0123', 'KEY_0123456789ABCDEF', 'mcpg_' + 'A'.repeat(32), ''])('refuses %j, showing the shape', (id) => {
+    expect(() => checkKeyId(id)).toThrow(InvalidInputError);
+    expect(() => checkKeyId(id)).toThrow(`"${id}" is not a key id (they look like key_0123456789abcdef)`);
   });
 });
