@@ -23,12 +23,9 @@ export type GatewayResponseType =
   | 'THROTTLED'
   | 'REQUEST_TOO_LARGE';
 
-/** JSON-RPC's implementation-defined server error, the code MCP SDKs use for transport-level refusals. */
-export const GATEWAY_JSON_RPC_ERROR_CODE = JsonRpcCode.ServerError;
-
 /** A JSON-RPC error response with no id, as the MCP handler sends for requests it refuses: MCP clients show its message. */
 function gatewayErrorBody(message: string): string {
-  return jsonRpcErrorBody(GATEWAY_JSON_RPC_ERROR_CODE, message);
+  return jsonRpcErrorBody(JsonRpcCode.ServerError, message);
 }
 
 const AUTHORIZER_UNAVAILABLE = gatewayErrorBody('Internal Server Error: the API key could not be checked; retry later');

@@ -33,7 +33,6 @@ export function checkDistinctLogicalIds(serverNames: readonly string[]): void {
  * `sam local` env.json can name them and they survive refactoring of construct paths.
  */
 export function assignFunctionLogicalIds(authorizer: KeyAuthorizer, servers: readonly McpServerFunction[]): void {
-  checkDistinctLogicalIds(servers.map((mcp) => mcp.server.name));
   setLogicalId(authorizer.handler, AUTHORIZER_FUNCTION_LOGICAL_ID);
   for (const mcp of servers) setLogicalId(mcp.handler, mcpFunctionLogicalId(mcp.server.name));
 }

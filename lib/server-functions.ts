@@ -2,6 +2,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Construct } from 'constructs';
 import type { ServerConfig } from '../config/types';
+import { resolveServers } from '../config/validate';
 import type { GateFunctionOptions } from './gate-function';
 import type { KeyAuthorizer } from './key-authorizer';
 import { assignFunctionLogicalIds, checkDistinctLogicalIds } from './logical-ids';
@@ -10,7 +11,7 @@ import { acknowledgeRuntime, acknowledgeServerMethods } from './nag';
 import { pascalCase } from './settings';
 
 export interface ServerFunctionsProps extends Pick<GateFunctionOptions, 'logRetention'> {
-  /** The servers, validated together (`resolveServers`) by the caller. */
+  /** The servers; they are validated together here (names, routes that must not overlap). */
   readonly servers: readonly ServerConfig[];
   readonly authorizer: KeyAuthorizer;
   /** @default {} */
@@ -29,8 +30,9 @@ export interface ServerFunctionsProps extends Pick<GateFunctionOptions, 'logRete
  * (lib/logical-ids.ts), and the cdk-nag acknowledgements of their methods and runtimes.
  */
 export function addServerFunctions(scope: Construct, props: ServerFunctionsProps): McpServerFunction[] {
-  checkDistinctLogicalIds(props.servers.map((server) => server.name));
-  const functions = props.servers.map((server) => {
+  const servers = resolveServers(props.servers);
+  checkDistinctLogicalIds(servers.map((server) => server.name));
+  const functions = servers.map((server) => {
     const mcp = new McpServerFunction(scope, `Server${pascalCase(server.name)}`, {
       server,
       authorizer: props.authorizer,

@@ -33,7 +33,7 @@ export interface GatewayAnswers {
 }
 
 /** API Gateway's own default bodies (REST APIs), used where the stack defines none. */
-export const DEFAULT_ANSWERS: GatewayAnswers = {
+const DEFAULT_ANSWERS: GatewayAnswers = {
   UNAUTHORIZED: { statusCode: 401, body: '{"message":"Unauthorized"}', errorType: 'UnauthorizedException' },
   ACCESS_DENIED: {
     statusCode: 403,

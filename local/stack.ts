@@ -15,7 +15,7 @@ import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
  * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit
  * Deny and for a policy that does not match alike, so both local answers take it.
  */
-export const STACK_ANSWERS: Partial<GatewayAnswers> = {
+const STACK_ANSWERS: Partial<GatewayAnswers> = {
   UNAUTHORIZED: GATEWAY_RESPONSES.UNAUTHORIZED,
   ACCESS_DENIED: GATEWAY_RESPONSES.ACCESS_DENIED,
   EXPLICIT_DENY: GATEWAY_RESPONSES.ACCESS_DENIED,
