@@ -7,7 +7,7 @@ import { COMMANDS, commandUsage, parseCommandLine, UsageError, type CommandName,
 import { failureMessage, type FailurePlace } from './failures';
 import { epochText, formatIssued, formatList, listJson } from './output';
 import { openTarget, planTarget, TARGET_RULES, type Target } from './target';
-import { printable, safeJson } from './text';
+import { errorLine, printable, safeJson } from './text';
 
 export { DEFAULT_STACK_NAME } from './target';
 
@@ -49,13 +49,16 @@ export async function runKeysCli(
   io: CliIo,
   serversSource: ServersSource = loadConfiguredServers,
 ): Promise<number> {
+  const usageFailure = (error: UsageError): number => {
+    io.err(`error: ${error.message}\n\n${error.command ? commandUsage(error.command) : USAGE}`);
+    return 2;
+  };
   let parsed;
   try {
     parsed = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.err(`error: ${error.message}\n\n${error.command ? commandUsage(error.command) : USAGE}`);
-    return 2;
+    return usageFailure(error);
   }
   if (parsed.help) {
     io.out(USAGE);
@@ -68,6 +71,7 @@ export async function runKeysCli(
     await runCommand(parsed.command, parsed.keyId, parsed.values, io, servers, place);
     return 0;
   } catch (error) {
+    if (error instanceof UsageError) return usageFailure(error);
     io.err(`error: ${failureMessage(error, place.current)}`);
     return 1;
   }
@@ -84,13 +88,22 @@ async function runCommand(
   // Every input is checked before anything is read or written, the target's table included.
   const expiresIn = values['expires-in'] === undefined ? undefined : parseDuration(values['expires-in']);
   const grace = values.grace === undefined ? 0 : parseDuration(values.grace);
+  // A --server that names no keyed server is a mistake in the command line, as an unknown option is.
+  const checkServer = (name: string): void => {
+    try {
+      keyedServer(servers, name);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new UsageError(errorLine(error.message), command);
+      throw error;
+    }
+  };
   if (command === 'create') {
-    keyedServer(servers, values.server!);
+    checkServer(values.server!);
     if (values.label !== undefined) checkLabel(values.label);
   }
   if (keyId !== undefined) checkKeyId(keyId);
   if (expiresIn === 0) throw new InvalidInputError('the expiry must be in the future');
-  if (command === 'list' && values.server !== undefined) keyedServer(servers, values.server);
+  if (command === 'list' && values.server !== undefined) checkServer(values.server);
 
   const plan = planTarget(values, io.env, readLocalState(io.env.MCP_GATE_STATE_FILE || undefined));
   place.current = { endpoint: plan.endpoint, table: plan.table };

@@ -240,6 +240,27 @@ describe('npm run keys', () => {
       expect(await store.list()).toEqual([]);
     });
 
+    it.each([
+      [
+        ['create', '--server', 'nope'],
+        /^error: unknown server "nope"; known servers: demo-public, demo-apikey,/,
+        'create',
+      ],
+      [['list', '--server', 'nope'], /^error: unknown server "nope"; known servers: /, 'list'],
+      [['create', '--server', 'demo-public'], /^error: server "demo-public" is public .* takes no keys/, 'create'],
+      [['list', '--server', 'demo-public'], /^error: server "demo-public" is public .* takes no keys/, 'list'],
+    ])('rejects the --server of %j with one line and the command usage (exit 2)', async (argv, message, command) => {
+      const { table, store } = await freshTable();
+      const run = await cli(argv, local(table));
+      expect(run.code).toBe(2);
+      expect(run.out).toBe('');
+      const [line, blank, usage] = run.err.join('\n').split('\n');
+      expect(line).toMatch(message);
+      expect(blank).toBe('');
+      expect(usage).toMatch(new RegExp(`^Usage: npm run keys -- ${command} `));
+      expect(await store.list()).toEqual([]);
+    });
+
     it('takes values given with = and values that start with a single dash', async () => {
       const { table } = await freshTable();
       const run = await cli(['create', '--server=demo-apikey', '--label', '-ci-', '--json'], local(table));
