@@ -62,7 +62,8 @@ export function acquireLock(file: string, what = displayPath(file), hint?: strin
     if (seen.owner ? isProcessAlive(seen.owner.pid) : isYoung(seen)) {
       throw new LockedError(seen.owner ?? { pid: NaN }, what, hint);
     }
-    takeOver(file, seen, () => new LockedError(seen?.owner ?? { pid: NaN }, what, hint));
+    const found = takeOver(file, seen);
+    if (found !== 'taken') throw new LockedError(found ?? { pid: NaN }, what, hint);
   }
   const release = (): void => {
     process.off('exit', release);
@@ -116,23 +117,24 @@ const YOUNG_MS = 10_000;
 /**
  * Removes the stale lock `seen` from `file`, and only it: renames whatever is at `file` aside
  * (atomic), and if that is not the very file judged stale (another taker replaced it meanwhile),
- * puts it back and throws. Two takers of one stale lock thus never remove each other's new one.
+ * puts it back and answers its owner. Two takers of one stale lock thus never remove each
+ * other's new one.
  */
-function takeOver(file: string, seen: Seen, locked: () => LockedError): void {
+function takeOver(file: string, seen: Seen): 'taken' | LockOwner | undefined {
   const aside = `${tempName(file)}.stale`;
   try {
     renameSync(file, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // Another taker moved it first.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'taken'; // Another taker moved it first.
     throw error;
   }
   const moved = readLock(aside);
   if (moved && sameFile(moved, seen)) {
     rmSync(aside, { force: true });
-    return;
+    return 'taken';
   }
   if (moved && !putBack(aside, file, moved.text)) rmSync(aside, { force: true });
-  throw locked();
+  return moved?.owner;
 }
 
 /** Moves `aside` back to `file` unless `file` exists again; hard-linked to keep the very file its writer may still hold open. */

@@ -88,7 +88,7 @@ describe('local lock file', () => {
         return `${name} won`;
       } catch (error) {
         if (!(error instanceof LockedError)) throw error;
-        return `${name} refused`;
+        return `${name} refused: ${error.message}`;
       }
     }
     try {
@@ -97,7 +97,11 @@ describe('local lock file', () => {
       spy.mockRestore();
     }
 
-    expect(results).toEqual(['second won', 'first refused']);
+    // Refused naming the winner, not the stale owner.
+    expect(results).toEqual([
+      'second won',
+      expect.stringMatching(`^first refused: another local stack \\(pid ${process.pid}, still starting\\)`),
+    ]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid });
     // Nothing left aside: only the lock itself.
     expect(readdirSync(folder)).toEqual(['race.lock']);
