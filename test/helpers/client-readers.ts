@@ -1,4 +1,4 @@
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from './toml';
 import type { ClientName } from '../../config/client-configs';
 import { shellWords } from './shell-words';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from '../helpers/toml';
 import { clientConfig } from '../../config/client-config';
 import {
   CLIENT_NAMES,
