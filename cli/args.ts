@@ -1,3 +1,4 @@
+import { CLIENT_NAMES, isClientName, type ClientName } from '../config/client-configs';
 import { printable } from './text';
 
 /** Every option of the key CLI; each command takes some of them. */
@@ -10,6 +11,7 @@ const OPTION_TYPES = {
   table: 'string',
   stack: 'string',
   url: 'string',
+  client: 'string',
 } as const;
 
 export type OptionName = keyof typeof OPTION_TYPES;
@@ -25,12 +27,13 @@ export interface CommandSpec {
 }
 
 const TARGET = '[--table NAME] [--stack NAME]';
+const CLIENT = '[--client NAME]';
 
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   create: {
-    synopsis: `create --server NAME [--label TEXT] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL]`,
+    synopsis: `create --server NAME [--label TEXT] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL] ${CLIENT}`,
     summary: 'Create a key; it is printed once, with a client config.',
-    options: ['server', 'label', 'expires-in', 'json', 'table', 'stack', 'url'],
+    options: ['server', 'label', 'expires-in', 'json', 'table', 'stack', 'url', 'client'],
   },
   list: {
     synopsis: `list [--server NAME] [--json] ${TARGET}`,
@@ -44,12 +47,12 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     options: ['json', 'table', 'stack'],
   },
   rotate: {
-    synopsis: `rotate KEY_ID [--grace 1h] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL]`,
+    synopsis: `rotate KEY_ID [--grace 1h] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL] ${CLIENT}`,
     summary:
       'Create a replacement for the same server and label; the old key stops after the grace period\n' +
       '(default: at once). The new key expires as the old one would, unless --expires-in says otherwise.',
     positional: 'KEY_ID',
-    options: ['grace', 'expires-in', 'json', 'table', 'stack', 'url'],
+    options: ['grace', 'expires-in', 'json', 'table', 'stack', 'url', 'client'],
   },
 };
 
@@ -75,6 +78,8 @@ export interface OptionValues {
   readonly table?: string;
   readonly stack?: string;
   readonly url?: string;
+  /** One of CLIENT_NAMES, checked here. */
+  readonly client?: ClientName;
 }
 
 export type ParsedCommandLine =
@@ -152,6 +157,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError(`${command} takes no arguments, got "${printable(rest.join(' '))}"`, command);
   }
   if (command === 'create' && values.server === undefined) throw new UsageError('create needs --server NAME', command);
+  if (typeof values.client === 'string' && !isClientName(values.client))
+    throw new UsageError(`unknown client "${printable(values.client)}"; clients: ${CLIENT_NAMES.join(', ')}`, command);
   return {
     help: false,
     command,

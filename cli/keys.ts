@@ -1,3 +1,4 @@
+import { CLIENT_NAMES } from '../config/client-configs';
 import type { ResolvedServer } from '../config/types';
 import { checkKeyId, checkLabel, parseDuration } from '../lambdas/keys/key-format';
 import { keyedServer } from '../lambdas/keys/key-service';
@@ -21,6 +22,8 @@ ${(Object.keys(COMMANDS) as CommandName[])
 ${TARGET_RULES}
 
 Options: --table NAME, --stack NAME, --url BASE_URL (for the printed client config), --json, --help
+Clients (--client NAME, for create and rotate: the config in that client's own format; default generic):
+  ${CLIENT_NAMES.join(', ')}
 Durations (--expires-in, --grace) are a number and a unit (s, m, h, d, w), up to 3650d (10 years).
 A command rejects options it does not take, repeated options and extra arguments.`;
 
@@ -118,7 +121,7 @@ async function runCommand(
         label: values.label,
         expiresInSeconds: expiresIn,
       });
-      io.out(issuedText(target, servers, issued.apiKey, issued.record, values.json));
+      io.out(issuedText(target, servers, issued.apiKey, issued.record, values));
       return;
     }
     case 'list': {
@@ -145,7 +148,7 @@ async function runCommand(
             : `Rotated ${printable(old.keyId)}: it keeps working until ${epochText(old.expiresAt)}.`,
         );
       }
-      io.out(issuedText(target, servers, issued.apiKey, issued.record, values.json, old.keyId));
+      io.out(issuedText(target, servers, issued.apiKey, issued.record, values, old.keyId));
       return;
     }
   }
@@ -156,7 +159,7 @@ function issuedText(
   servers: readonly ResolvedServer[],
   apiKey: string,
   record: Parameters<typeof formatIssued>[0]['record'],
-  json: boolean,
+  values: OptionValues,
   replaces?: string,
 ): string {
   return formatIssued(
@@ -167,7 +170,8 @@ function issuedText(
       baseUrl: target.baseUrl,
       where: target.where,
       replaces,
+      client: values.client,
     },
-    json,
+    values.json,
   );
 }

@@ -1,4 +1,11 @@
-import { clientConfig, routePlaceholders, routeUrl } from '../config/client-config';
+import { routePlaceholders, routeUrl } from '../config/client-config';
+import {
+  CLIENTS,
+  DEFAULT_CLIENT,
+  renderClientConfig,
+  type ClientConfig,
+  type ClientName,
+} from '../config/client-configs';
 import type { ResolvedServer } from '../config/types';
 import { isExpired } from '../lambdas/keys/key-format';
 import type { KeySummary } from '../lambdas/keys/key-store';
@@ -82,13 +89,36 @@ export interface IssuedView {
   readonly baseUrl?: string;
   readonly where: string;
   readonly replaces?: string;
+  /** The client whose configuration to print; `generic` when not given. */
+  readonly client?: ClientName;
+}
+
+/**
+ * The client configuration as printed: JSON for the JSON clients, the text itself (TOML,
+ * a shell command) otherwise, escaped so it cannot act on the terminal.
+ */
+function configText(config: ClientConfig): string {
+  return config.format === 'json' ? safeJson(config.value, 2) : printable(config.value);
+}
+
+/** The line(s) before the configuration: what to do with it, and the client's documentation. */
+function configHeading(client: ClientName): string[] {
+  if (client === DEFAULT_CLIENT) return ['Client configuration:'];
+  const { title, where, docs } = CLIENTS[client];
+  return [`Client configuration for ${title}: ${where}.`, ...(docs ? [`(${docs})`] : [])];
 }
 
 /** A new key: the only time it is shown, with the server's URL(s) and a client config. */
 export function formatIssued(view: IssuedView, json: boolean): string {
   const { apiKey, record, server } = view;
   const { urls, placeholders } = serverUrls(record.server, server, view.baseUrl);
-  const config = clientConfig(record.server, server?.authMode ?? 'apiKey', urls[0], apiKey);
+  const client = view.client ?? DEFAULT_CLIENT;
+  const config = renderClientConfig(client, {
+    serverName: record.server,
+    authMode: server?.authMode ?? 'apiKey',
+    url: urls[0],
+    apiKey,
+  });
   if (json) {
     return safeJson({
       keyId: record.keyId,
@@ -101,7 +131,8 @@ export function formatIssued(view: IssuedView, json: boolean): string {
       replaces: view.replaces,
       url: urls[0],
       urls,
-      clientConfig: config,
+      client: view.client,
+      clientConfig: config.value,
     });
   }
   const fill = placeholders.map((p) => `{${p}}`).join(', ');
@@ -127,7 +158,7 @@ export function formatIssued(view: IssuedView, json: boolean): string {
           '',
         ]
       : []),
-    'Client configuration:',
-    safeJson(config, 2),
+    ...configHeading(client),
+    configText(config),
   ].join('\n');
 }

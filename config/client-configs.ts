@@ -61,7 +61,7 @@ export const CLIENTS: Readonly<Record<ClientName, ClientInfo>> = {
   },
   'claude-code': {
     title: 'Claude Code',
-    where: 'run this command (add `--scope user` for every project)',
+    where: 'run this command (`--scope user` after `mcp add` makes it available in every project)',
     docs: 'https://code.claude.com/docs/en/mcp',
   },
   cursor: {
