@@ -98,14 +98,15 @@ export interface IssuedView {
  * a shell command) otherwise, escaped so it cannot act on the terminal.
  */
 function configText(config: ClientConfig): string {
-  return config.format === 'json' ? safeJson(config.value, 2) : printable(config.value);
+  // Line by line: the text's own line breaks stay, anything else a terminal acts on is escaped.
+  return config.format === 'json' ? safeJson(config.value, 2) : config.value.split('\n').map(printable).join('\n');
 }
 
 /** The line(s) before the configuration: what to do with it, and the client's documentation. */
 function configHeading(client: ClientName): string[] {
   if (client === DEFAULT_CLIENT) return ['Client configuration:'];
   const { title, where, docs } = CLIENTS[client];
-  return [`Client configuration for ${title}: ${where}.`, ...(docs ? [`(${docs})`] : [])];
+  return [`Client configuration for ${title}: ${where}.`, ...(docs ? [`Docs: ${docs}`] : [])];
 }
 
 /** A new key: the only time it is shown, with the server's URL(s) and a client config. */
