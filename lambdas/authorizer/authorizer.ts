@@ -7,7 +7,7 @@ import { describeError, type Logger } from '../shared/logger';
 import { decide, precheck, type Denial } from './decide';
 import type { AuthorizerRequest } from './event';
 import { LookupCache } from './lookup-cache';
-import { allowPolicy, arnPrefix } from './policy';
+import { allowPolicy, arnPrefix, denyPolicy } from './policy';
 
 /** Milliseconds since the epoch, as `Date.now` answers. Injected so tests move time without waiting. */
 export type Clock = () => number;
@@ -66,8 +66,26 @@ export class AuthorizerCore {
         ? error
         : new KeyStoreUnavailableError('key lookup failed', { cause: error });
     }
-    const decision = decide(checked.target, record, this.options.servers, Math.floor(this.clock() / 1000));
+    const decision = decide(
+      checked.target,
+      record,
+      this.options.servers,
+      Math.floor(this.clock() / 1000),
+      request.hasAuthorization,
+    );
     if (decision.effect === 'unauthorized') return this.deny(decision, request, checked.target);
+    if (decision.effect === 'forbidden') {
+      this.options.logger.info('authorization decided', {
+        requestId: request.requestId,
+        decision: 'deny',
+        reason: decision.reason,
+        targetServer: checked.target.name,
+        server: decision.server.name,
+        keyId: decision.keyId,
+      });
+      const { server, keyId } = decision;
+      return { policy: denyPolicy(prefix, keyId, { server: server.name, keyId, authMode: server.authMode }) };
+    }
     if (record) this.touch(record.digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
     this.options.logger.info('authorization decided', {

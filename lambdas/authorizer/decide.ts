@@ -17,6 +17,12 @@ export type DenyReason =
 
 export type Decision =
   | { readonly effect: 'allow'; readonly server: ResolvedServer; readonly keyId: string; readonly crossServer: boolean }
+  | {
+      readonly effect: 'forbidden';
+      readonly reason: 'key-of-other-server';
+      readonly server: ResolvedServer;
+      readonly keyId: string;
+    }
   | { readonly effect: 'unauthorized'; readonly reason: DenyReason; readonly keyId?: string };
 
 export type Denial = Extract<Decision, { readonly effect: 'unauthorized' }>;
@@ -50,15 +56,18 @@ export function precheck(
 
 /**
  * The decision for a looked-up key on a route of `target`, whose identity headers precheck
- * has seen. A valid key always gets an Allow naming its own server: that policy covers only
- * its own server's routes, so a key used on another server's route ends in API Gateway's 403,
- * whatever the two servers' modes.
+ * has seen. A valid key gets an Allow naming its own server: that policy covers only its own
+ * server's routes, so a key used on another server's route ends in API Gateway's 403. The one
+ * exception is a key whose own server needs an `Authorization` this request did not carry: no
+ * Allow is ever made for such a server without one, so that key gets an explicit Deny, which
+ * is 403 as well. Either way a valid key on another server's route is 403, whatever the modes.
  */
 export function decide(
   target: ResolvedServer,
   record: KeyRecord | undefined,
   servers: readonly ResolvedServer[],
   nowSeconds: number,
+  hasAuthorization: boolean,
 ): Decision {
   if (!record) return { effect: 'unauthorized', reason: 'unknown-key' };
   const keyId = record.keyId;
@@ -66,5 +75,9 @@ export function decide(
   if (isExpired(record, nowSeconds)) return { effect: 'unauthorized', reason: 'expired-key', keyId };
   const server = servers.find((s) => s.name === record.server && isGuarded(s.authMode));
   if (!server) return { effect: 'unauthorized', reason: 'key-server-not-configured', keyId };
-  return { effect: 'allow', server, keyId, crossServer: server.name !== target.name };
+  const crossServer = server.name !== target.name;
+  if (crossServer && NEEDS_AUTHORIZATION[server.authMode] && !hasAuthorization) {
+    return { effect: 'forbidden', reason: 'key-of-other-server', server, keyId };
+  }
+  return { effect: 'allow', server, keyId, crossServer };
 }

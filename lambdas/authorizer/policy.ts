@@ -37,3 +37,22 @@ export function allowPolicy(
     context: { ...context },
   };
 }
+
+/**
+ * Deny `execute-api:Invoke` on everything of the request's API and stage (API Gateway answers
+ * 403). Its context names the key as an Allow's would, for the access log.
+ */
+export function denyPolicy(
+  prefix: string,
+  principalId: string,
+  context: { server: string; keyId: string; authMode: AuthMode },
+): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${prefix}/*`] }],
+    },
+    context: { ...context },
+  };
+}
