@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { parseToml } from '../helpers/toml';
 import { clientConfig } from '../../config/client-config';
 import {
   CLIENT_NAMES,
@@ -14,6 +13,7 @@ import {
 import type { AuthMode } from '../../config/types';
 import { readClientConfig } from '../helpers/client-readers';
 import { shellWords } from '../helpers/shell-words';
+import { parseToml } from '../helpers/toml';
 
 const KEY = 'mcpg_AbCdEfGhIjKlMnOpQrStUvWxYz012-_9';
 const URL_ = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod/demo/mcp';
