@@ -13,6 +13,8 @@ export const IDENTITY_HEADERS: Readonly<Record<AuthMode, readonly string[]>> = {
   none: [],
   apiKey: ['x-api-key'],
   bearerPassthrough: ['x-api-key', 'Authorization'],
+  // An OAuth access token of this server, or one of its API keys, as `Authorization: Bearer …`.
+  oauth: ['Authorization'],
 };
 
 /** Whether a server in this mode is guarded by the authorizer. */

@@ -36,6 +36,12 @@ const configured: readonly ServerConfig[] = [
       },
     ],
   },
+  {
+    name: 'demo-oauth',
+    authMode: 'oauth',
+    description: 'Demo server for OAuth clients (claude.ai, ChatGPT): connect, then enter an API key of this server.',
+    tools: ['echo', 'whoami'],
+  },
 ];
 
 export const servers = resolveServers(configured);

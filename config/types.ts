@@ -5,9 +5,9 @@
  */
 
 /** How a server's `/mcp` route is guarded. */
-export type AuthMode = 'none' | 'apiKey' | 'bearerPassthrough';
+export type AuthMode = 'none' | 'apiKey' | 'bearerPassthrough' | 'oauth';
 
-export const AUTH_MODES: readonly AuthMode[] = ['none', 'apiKey', 'bearerPassthrough'];
+export const AUTH_MODES: readonly AuthMode[] = ['none', 'apiKey', 'bearerPassthrough', 'oauth'];
 
 /**
  * A value taken either literally or, at container start, from an environment
