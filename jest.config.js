@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The reliability suite runs on its own: npm run test:reliability.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
+  // These suites run on their own: npm run test:reliability, npm run test:browser.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/', '<rootDir>/test/browser/'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
