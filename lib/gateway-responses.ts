@@ -73,6 +73,19 @@ export const GATEWAY_RESPONSES: Readonly<Record<GatewayResponseType, GatewayResp
   },
 };
 
+/**
+ * The 401 of an `oauth` server's route. API Gateway adds `WWW-Authenticate: Bearer
+ * resource_metadata="…"` (config/oauth.ts `oauthChallenge`), which OAuth clients follow; the
+ * body tells a person the two ways in.
+ */
+export const OAUTH_UNAUTHORIZED: GatewayResponseSpec = {
+  statusCode: 401,
+  body: gatewayErrorBody(
+    'Unauthorized: connect with OAuth (see the WWW-Authenticate header) or send Authorization: Bearer with an API key of this server',
+  ),
+  errorType: 'UnauthorizedException',
+};
+
 /** Stage-wide throttling: steady requests per second and burst, across all servers of the stage. */
 export interface StageThrottling {
   readonly rateLimit: number;

@@ -93,12 +93,21 @@ export function banner(
   );
   const keyed = stack.servers.find((s) => s.authMode !== 'none');
   const example = exampleOf(stack.servers);
+  const oauth = stack.servers.filter((s) => s.authMode === 'oauth');
   return [
     '',
     `mcp-gate local stack ready in ${readyMs.toFixed(0)} ms`,
     '',
     ...rows,
     '',
+    ...(oauth.length > 0
+      ? [
+          'OAuth servers: a client connects with OAuth at the URL (the consent page asks for an API key of that',
+          'server), or sends the key itself as `Authorization: Bearer <key>`:',
+          ...oauth.map((s) => `  ${s.name}  ${urlOf(s.routes[0])}`),
+          '',
+        ]
+      : []),
     `  DynamoDB (embedded)  ${stack.dynamodbEndpoint}  table ${stack.tableName}`,
     `  Demo downstream API  ${stack.downstreamUrl}`,
     '',

@@ -7,6 +7,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { IDENTITY_HEADERS, isGuarded } from '../config/identity-sources';
+import { OAUTH_PATHS, oauthChallenge } from '../config/oauth';
 import { answersPreflights, matchRoute, MCP_METHODS, PREFLIGHT_METHOD, type RouteMatch } from '../config/routes';
 import type { ResolvedServer } from '../config/types';
 import { describeError, type Logger } from '../lambdas/shared/logger';
@@ -67,8 +68,20 @@ const DEFAULT_ANSWERS: GatewayAnswers = {
 export type AuthorizerFunction = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 export type ProxyFunction = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
+/** The authorization server of `oauth` servers, as the gateway serves it. */
+export interface LocalOAuthOptions {
+  /** The issuer (the stage's origin, e.g. `http://127.0.0.1:3000`): the challenge's metadata URLs start with it. */
+  readonly issuer: string;
+  /** Loads the authorization server's handler; a failure to load makes its paths answer 502. */
+  readonly loadHandler: () => Promise<ProxyFunction>;
+  /** The 401 an `oauth` server's route answers, with its challenge added. @default the gateway's UNAUTHORIZED */
+  readonly unauthorized?: GatewayAnswer;
+}
+
 export interface LocalGatewayOptions {
   readonly servers: readonly ResolvedServer[];
+  /** Serves the authorization server's paths; used only when some server's mode is `oauth`. */
+  readonly oauth?: LocalOAuthOptions;
   /** Loads the authorizer; a failure to load makes keyed routes answer 500 (fail closed). */
   readonly loadAuthorizer: () => Promise<AuthorizerFunction>;
   readonly integration: ProxyFunction;
@@ -94,6 +107,8 @@ const STAGE = 'local';
 
 /** A request API Gateway routed to a method of a configured route. */
 interface Routed extends RouteMatch {
+  /** Which integration answers: an MCP server's handler, or the authorization server. */
+  readonly integration: 'mcp' | 'oauth';
   readonly method: string;
   /** The concrete request path. */
   readonly path: string;
@@ -131,14 +146,35 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   const nowMs = options.nowMs ?? Date.now;
   const cache = new Map<string, { readonly result: APIGatewayAuthorizerResult; readonly expiresAtMs: number }>();
   let authorizer: Promise<AuthorizerFunction> | undefined;
+  const oauthServers = options.servers.filter((server) => server.authMode === 'oauth');
+  const oauth = oauthServers.length > 0 ? options.oauth : undefined;
+  let oauthHandler: Promise<ProxyFunction> | undefined;
 
   /** Step 1: the route and method API Gateway would match, or undefined (403 Missing Authentication Token). */
   function route(method: string, path: string): Routed | undefined {
+    const served = oauth ? oauthRoute(oauthServers, method, path) : undefined;
+    if (served) return served;
     const match = matchRoute(options.servers, path);
     if (!match) return undefined;
     const preflight = method === PREFLIGHT_METHOD && answersPreflights(match.server);
     if (!METHODS.has(method) && !preflight) return undefined;
-    return { ...match, method, path, guarded: isGuarded(match.server.authMode) && !preflight };
+    return { ...match, integration: 'mcp', method, path, guarded: isGuarded(match.server.authMode) && !preflight };
+  }
+
+  /** The 401 of an `oauth` server's route: the gateway's answer, with the challenge that starts OAuth discovery. */
+  function challenge(target: Routed, issuer: string): GatewayAnswer & { readonly headers: Record<string, string> } {
+    return {
+      ...(oauth?.unauthorized ?? answers.UNAUTHORIZED),
+      headers: { 'www-authenticate': oauthChallenge(issuer, target.route) },
+    };
+  }
+
+  function integrationOf(target: Routed): ProxyFunction {
+    if (target.integration === 'mcp') return options.integration;
+    return async (event) => {
+      oauthHandler ??= oauth!.loadHandler();
+      return (await oauthHandler)(event);
+    };
   }
 
   /** Step 2: identity sources, the authorizer's policy (cached by identity values) evaluated against the method ARN. */
@@ -217,7 +253,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     let result: APIGatewayProxyResult | 'timeout';
     try {
       result = await Promise.race([
-        options.integration(proxyEvent),
+        integrationOf(target)(proxyEvent),
         new Promise<'timeout'>((resolve) => {
           timer = setTimeout(() => resolve('timeout'), timeoutMs);
         }),
@@ -225,7 +261,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     } catch (error) {
       options.logger.error('integration failed', {
         requestId: request.requestContext.requestId,
-        server: target.server.name,
+        server: target.integration === 'oauth' ? 'oauth' : target.server.name,
         ...describeError(error),
       });
       return { answer: answers.INTEGRATION_FAILURE };
@@ -249,7 +285,11 @@ export function createLocalGateway(options: LocalGatewayOptions) {
 
     const request = requestShape(req, url, target, nowMs());
     const authorization = target.guarded ? await authorize(target, request) : { context: null };
-    if (authorization.answer) return answer(res, authorization.answer);
+    if (authorization.answer) {
+      // An `oauth` server's 401 invites OAuth discovery; API Gateway sends it as this route's UNAUTHORIZED response.
+      const unauthorized = authorization.answer === answers.UNAUTHORIZED && target.server.authMode === 'oauth';
+      return answer(res, unauthorized && oauth ? challenge(target, oauth.issuer) : authorization.answer);
+    }
     const outcome = await invoke(target, request, body, authorization.context);
     if ('answer' in outcome) return answer(res, outcome.answer);
     sendProxyResult(res, outcome.result);
@@ -295,7 +335,7 @@ function requestShape(req: IncomingMessage, url: URL, target: Routed, now: numbe
       requestId,
       requestTime: new Date(now).toUTCString(),
       requestTimeEpoch: now,
-      resourceId: target.server.name,
+      resourceId: target.integration === 'oauth' ? 'oauth' : target.server.name,
       resourcePath: target.route,
       stage: STAGE,
     },
@@ -314,8 +354,57 @@ function headerValue(headers: Record<string, string>, name: string): string | un
   return undefined;
 }
 
-function answer(res: ServerResponse, gatewayAnswer: GatewayAnswer): void {
+/**
+ * The paths of the authorization server, routed only when some server is `oauth`: the AS
+ * metadata (and its OpenID alias), the root protected-resource metadata and each `oauth`
+ * server's own (its route inserted after the well-known path), and everything under the
+ * endpoint prefix. Every method reaches the handler, which answers 405 where it must. No
+ * authorizer: these are public, as a person's browser and a client's discovery reach them.
+ */
+function oauthRoute(servers: readonly ResolvedServer[], method: string, path: string): Routed | undefined {
+  const owner = servers[0];
+  const routed = (resource: string, pathParameters: Record<string, string> = {}): Routed => ({
+    server: owner,
+    route: resource,
+    pathParameters,
+    integration: 'oauth',
+    method,
+    path,
+    guarded: false,
+  });
+  if (
+    path === OAUTH_PATHS.authorizationServerMetadata ||
+    path === OAUTH_PATHS.openidConfiguration ||
+    path === OAUTH_PATHS.protectedResourceMetadata
+  ) {
+    return routed(path);
+  }
+  const prefix = `${OAUTH_PATHS.endpointPrefix}/`;
+  if (path.startsWith(prefix) && path.length > prefix.length) {
+    return routed(`${OAUTH_PATHS.endpointPrefix}/{proxy+}`, { proxy: decodePath(path.slice(prefix.length)) });
+  }
+  const metadataPrefix = `${OAUTH_PATHS.protectedResourceMetadata}/`;
+  if (path.startsWith(metadataPrefix)) {
+    const match = matchRoute(servers, path.slice(metadataPrefix.length - 1));
+    if (match) return routed(`${OAUTH_PATHS.protectedResourceMetadata}${match.route}`, { ...match.pathParameters });
+  }
+  return undefined;
+}
+
+function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function answer(
+  res: ServerResponse,
+  gatewayAnswer: GatewayAnswer & { readonly headers?: Record<string, string> },
+): void {
   res.writeHead(gatewayAnswer.statusCode, {
+    ...gatewayAnswer.headers,
     'content-type': 'application/json',
     'x-amzn-errortype': gatewayAnswer.errorType,
     'content-length': Buffer.byteLength(gatewayAnswer.body),
@@ -406,11 +495,17 @@ export function identityOf(req: IncomingMessage) {
   };
 }
 
+/** A header an integration may not set: API Gateway renames it, so only its own responses carry the name. */
+const REMAPPED_HEADERS: Readonly<Record<string, string>> = {
+  'www-authenticate': 'x-amzn-remapped-www-authenticate',
+};
+
 function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  const nameOf = (name: string) => REMAPPED_HEADERS[name.toLowerCase()] ?? name.toLowerCase();
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[nameOf(name)] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
-    headers[name.toLowerCase()] = values.map(String);
+    headers[nameOf(name)] = values.map(String);
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   headers['content-length'] = String(body.length);
   res.writeHead(result.statusCode, headers);
