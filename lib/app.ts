@@ -1,6 +1,7 @@
-import { Validations, type App } from 'aws-cdk-lib';
+import { Annotations, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { servers } from '../config/servers';
+import type { ServerConfig } from '../config/types';
 import { existingApisFromContext, ExistingApisStack } from './existing-apis-stack';
 import { McpGateStack } from './mcp-gate-stack';
 import {
@@ -27,10 +28,12 @@ export interface McpGateApp {
  */
 export function buildMcpGateApp(app: App): McpGateApp {
   const authCacheTtl = authCacheTtlFromContext(app.node);
-  const serverEnvironment = serverEnvironmentFromContext(app.node, servers);
+  const { deployable, oauth } = deployableServers(servers);
+  const serverEnvironment = serverEnvironmentFromContext(app.node, deployable);
 
   const main = new McpGateStack(app, STACK_IDS.main, {
     description: 'mcp-gate: MCP servers on AWS Lambda behind API Gateway with per-server API key authorization',
+    servers: deployable,
     authCacheTtl,
     serverEnvironment,
     apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
@@ -43,11 +46,29 @@ export function buildMcpGateApp(app: App): McpGateApp {
         description: 'mcp-gate: key authorizer and MCP servers attached to existing API Gateway APIs',
         ...existing,
         keysTableName: stringFromContext(app.node, CONTEXT_KEYS.keysTableName),
+        servers: deployable,
         authCacheTtl,
         serverEnvironment,
       })
     : undefined;
 
+  if (oauth.length > 0) {
+    Annotations.of(main).addWarningV2(
+      'mcp-gate:oauthServersNotDeployed',
+      `${oauth.join(', ')} (authMode oauth) left out: OAuth servers run on the local stack (npm start); ` +
+        'their AWS deployment is not available yet. The other servers deploy as usual.',
+    );
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { main, existingApis };
+}
+
+/** The servers the stacks can deploy, and the names of the `oauth` servers left out. */
+export function deployableServers<T extends ServerConfig>(
+  all: readonly T[],
+): { readonly deployable: readonly T[]; readonly oauth: readonly string[] } {
+  return {
+    deployable: all.filter((server) => server.authMode !== 'oauth'),
+    oauth: all.filter((server) => server.authMode === 'oauth').map((server) => server.name),
+  };
 }

@@ -4,6 +4,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { ConfigError } from '../config/errors';
 import { isGuarded } from '../config/identity-sources';
 import { answersPreflights, MCP_METHODS, PREFLIGHT_METHOD } from '../config/routes';
 import type { ResolvedServer, ServerConfig } from '../config/types';
@@ -69,6 +70,11 @@ export class McpServerFunction extends Construct {
   constructor(scope: Construct, id: string, props: McpServerFunctionProps) {
     super(scope, id);
     [this.server] = resolveServers([props.server]);
+    if (this.server.authMode === 'oauth') {
+      throw new ConfigError(
+        `server "${this.server.name}" has authMode oauth, which runs on the local stack only: its AWS deployment is not available yet`,
+      );
+    }
     if (isGuarded(this.server.authMode) && !props.authorizer) {
       throw new Error(
         `McpServerFunction "${this.server.name}" has authMode ${this.server.authMode}: pass the KeyAuthorizer`,

@@ -1,15 +1,20 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ConfigError } from '../../config/errors';
-import { servers } from '../../config/servers';
-import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
+import { servers as configuredServers } from '../../config/servers';
+import { buildMcpGateApp, deployableServers, STACK_IDS } from '../../lib/app';
+
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { McpGateStack } from '../../lib/mcp-gate-stack';
+import { McpServerFunction } from '../../lib/mcp-server-function';
 import { CONTEXT_KEYS } from '../../lib/settings';
 import { appAsSynthesized, appWithoutBundling, unacknowledgedNagFindings } from './support';
+
+/** What the stack deploys of the configuration: every server but the `oauth` ones. */
+const servers = deployableServers(configuredServers).deployable;
 
 // Arrange once: the app as `cdk synth` builds it, with real esbuild bundling (the only infra
 // test that bundles), a cache TTL and a downstream URL from context, and the asset metadata
@@ -263,5 +268,33 @@ describe('McpGate stack', () => {
       return Object.keys(resourcesOf).find((id) => resourcesOf[id].Type === 'AWS::ApiGateway::Deployment');
     };
     expect(deploymentIdWith(30)).not.toEqual(deploymentIdWith(60));
+  });
+});
+
+describe('oauth servers on AWS', () => {
+  it('are left out of the synthesized stacks with one warning naming them; the other servers deploy', () => {
+    const oauthServers = configuredServers.filter((server) => server.authMode === 'oauth').map((server) => server.name);
+    expect(oauthServers.length).toBeGreaterThan(0);
+    const app = appWithoutBundling();
+    const { main } = buildMcpGateApp(app);
+    const template = Template.fromStack(main);
+
+    const warnings = Annotations.fromStack(main).findWarning('*', Match.stringLikeRegexp('authMode oauth'));
+    expect(warnings).toHaveLength(1);
+    for (const name of oauthServers) expect(String(warnings[0].entry.data)).toContain(name);
+    const deployed = main.servers.map((mcp) => mcp.server.name);
+    for (const name of oauthServers) expect(deployed).not.toContain(name);
+    expect(deployed).toEqual(
+      configuredServers.filter((server) => server.authMode !== 'oauth').map((server) => server.name),
+    );
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/DemoOauth|demo-oauth/);
+  });
+
+  it('cannot be given to the McpServerFunction construct', () => {
+    const app = appWithoutBundling();
+    const stack = new Stack(app, 'OauthRefused');
+    expect(
+      () => new McpServerFunction(stack, 'S', { server: { name: 'x', authMode: 'oauth', tools: ['echo'] } }),
+    ).toThrow(/authMode oauth/);
   });
 });
