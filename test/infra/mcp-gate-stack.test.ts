@@ -6,7 +6,6 @@ import type { IConstruct } from 'constructs';
 import { ConfigError } from '../../config/errors';
 import { servers as configuredServers } from '../../config/servers';
 import { buildMcpGateApp, deployableServers, STACK_IDS } from '../../lib/app';
-
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { McpGateStack } from '../../lib/mcp-gate-stack';
 import { McpServerFunction } from '../../lib/mcp-server-function';
