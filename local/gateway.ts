@@ -165,7 +165,8 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   function challenge(target: Routed, issuer: string): GatewayAnswer & { readonly headers: Record<string, string> } {
     return {
       ...(oauth?.unauthorized ?? answers.UNAUTHORIZED),
-      headers: { 'www-authenticate': oauthChallenge(issuer, target.route) },
+      // The concrete path: a `{param}` route's metadata URL names the value the client used.
+      headers: { 'www-authenticate': oauthChallenge(issuer, target.path) },
     };
   }
 
