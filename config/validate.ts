@@ -48,6 +48,12 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
         );
       }
     }
+    if (server.authMode === 'oauth' && (server.passthroughOrigins?.length ?? 0) > 0) {
+      throw new ConfigError(
+        `server "${server.name}": passthroughOrigins is for bearerPassthrough servers; an oauth server's ` +
+          'Authorization is its mcp-gate token and is never forwarded',
+      );
+    }
     const routes = server.routes ?? [`/${server.name}/mcp`];
     if (routes.length === 0) throw new ConfigError(`server "${server.name}": routes must not be empty`);
     for (const route of routes) {

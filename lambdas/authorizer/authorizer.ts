@@ -1,12 +1,14 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { ResolvedServer } from '../../config/types';
 import { digestApiKey } from '../keys/key-format';
-import type { KeyStore } from '../keys/key-store';
+import type { KeyRecord, KeyStore } from '../keys/key-store';
 import { KeyStoreUnavailableError } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { decide, precheck, type Denial } from './decide';
+import type { AccessTokenItem } from '../oauth/grants-schema';
+import { digestToken, type TokenStore } from '../oauth/token-store';
+import { checkToken, decide, decideTokenKey, precheck, type Decision, type Denial } from './decide';
 import type { AuthorizerRequest } from './event';
-import { LookupCache } from './lookup-cache';
+import { CachedLookup, LookupCache } from './lookup-cache';
 import { allowPolicy, arnPrefix, denyPolicy } from './policy';
 
 /** Milliseconds since the epoch, as `Date.now` answers. Injected so tests move time without waiting. */
@@ -22,6 +24,11 @@ export interface AuthorizerCoreOptions {
   readonly touchIntervalSeconds?: number;
   /** @default Date.now */
   readonly clock?: Clock;
+  /**
+   * The OAuth access tokens of `oauth` servers. Without it no token is ever accepted (an
+   * `oauth` server then takes only its API keys as `Authorization: Bearer mcpg_…`).
+   */
+  readonly tokens?: TokenStore;
 }
 
 /** The answer API Gateway gets: a policy, or `unauthorized` (the handler throws `Unauthorized`). */
@@ -34,6 +41,11 @@ export type AuthorizerOutcome = { readonly policy: APIGatewayAuthorizerResult } 
  */
 export class AuthorizerCore {
   readonly cache: LookupCache;
+  /** Access tokens by the digest of their value, cached as keys are (misses too). */
+  readonly tokenCache: CachedLookup<AccessTokenItem | undefined>;
+  /** The keys behind tokens, by key id, cached as keys are: a revocation shows within the TTL. */
+  readonly keyIdCache: CachedLookup<KeyRecord | undefined>;
+  private warnedNoTokens = false;
   private readonly lastTouchMs = new Map<string, number>();
   private readonly policies = new Map<string, APIGatewayAuthorizerResult>();
   private readonly pendingTouches = new Set<Promise<void>>();
@@ -42,6 +54,17 @@ export class AuthorizerCore {
   constructor(private readonly options: AuthorizerCoreOptions) {
     this.clock = options.clock ?? Date.now;
     this.cache = new LookupCache({ store: options.store, ttlSeconds: options.cacheTtlSeconds, nowMs: this.clock });
+    const tokens = options.tokens;
+    this.tokenCache = new CachedLookup({
+      load: (digest) => (tokens ? tokens.getAccessToken(digest) : Promise.resolve(undefined)),
+      ttlSeconds: options.cacheTtlSeconds,
+      nowMs: this.clock,
+    });
+    this.keyIdCache = new CachedLookup({
+      load: (keyId) => options.store.getByKeyId(keyId),
+      ttlSeconds: options.cacheTtlSeconds,
+      nowMs: this.clock,
+    });
   }
 
   async authorize(request: AuthorizerRequest): Promise<AuthorizerOutcome> {
@@ -49,6 +72,7 @@ export class AuthorizerCore {
     const checked = precheck(request, this.options.servers);
     if ('denied' in checked) return this.deny(checked.denied, request, undefined);
     if (!prefix) return this.deny({ effect: 'unauthorized', reason: 'unknown-route' }, request, checked.target);
+    if ('token' in checked) return this.authorizeToken(prefix, checked.target, checked.token, request);
 
     const digest = digestApiKey(checked.apiKey);
     let record;
@@ -73,29 +97,105 @@ export class AuthorizerCore {
       Math.floor(this.clock() / 1000),
       request.hasAuthorization,
     );
-    if (decision.effect === 'unauthorized') return this.deny(decision, request, checked.target);
+    return this.conclude(decision, prefix, request, checked.target, record?.digest, 'key');
+  }
+
+  /**
+   * A bearer token on an `oauth` server's route: one cached read of the token, one cached read
+   * of the key behind it, then the key's own policy and context.
+   */
+  private async authorizeToken(
+    prefix: string,
+    target: ResolvedServer,
+    token: string,
+    request: AuthorizerRequest,
+  ): Promise<AuthorizerOutcome> {
+    if (!this.options.tokens) {
+      if (!this.warnedNoTokens) {
+        this.warnedNoTokens = true;
+        this.options.logger.warn('oauth access tokens are refused: no grants table (GRANTS_TABLE_NAME) is configured', {
+          requestId: request.requestId,
+          targetServer: target.name,
+        });
+      }
+      return this.deny({ effect: 'unauthorized', reason: 'tokens-not-configured' }, request, target);
+    }
+    const nowSeconds = Math.floor(this.clock() / 1000);
+    const item = await this.read(
+      () => this.tokenCache.get(digestToken(token)),
+      'token-store-unavailable',
+      request,
+      target,
+    );
+    const checked = checkToken(item, this.options.servers, nowSeconds);
+    if ('effect' in checked) return this.deny(checked, request, target);
+    const key = await this.read(() => this.keyIdCache.get(checked.keyId), 'key-store-unavailable', request, target);
+    const decision = decideTokenKey(target, checked.server, checked.keyId, key, nowSeconds);
+    return this.conclude(decision, prefix, request, target, key?.digest, 'token', item?.clientId);
+  }
+
+  /** A store read that fails closed: an outage is logged as one and thrown (API Gateway's 500), never a denial. */
+  private async read<T>(
+    lookup: () => Promise<T>,
+    reason: 'token-store-unavailable' | 'key-store-unavailable',
+    request: AuthorizerRequest,
+    target: ResolvedServer,
+  ): Promise<T> {
+    try {
+      return await lookup();
+    } catch (error) {
+      this.options.logger.error(
+        reason === 'key-store-unavailable' ? 'key store unavailable' : 'grants table unavailable',
+        {
+          requestId: request.requestId,
+          decision: 'error',
+          reason,
+          targetServer: target.name,
+          ...describeError(error),
+        },
+      );
+      throw error instanceof KeyStoreUnavailableError
+        ? error
+        : new KeyStoreUnavailableError(`${reason === 'key-store-unavailable' ? 'key' : 'token'} lookup failed`, {
+            cause: error,
+          });
+    }
+  }
+
+  /** Turns a decision into API Gateway's answer, with its one log line. */
+  private conclude(
+    decision: Decision,
+    prefix: string,
+    request: AuthorizerRequest,
+    target: ResolvedServer,
+    digest: string | undefined,
+    credential: 'key' | 'token',
+    clientId?: string,
+  ): AuthorizerOutcome {
+    if (decision.effect === 'unauthorized') return this.deny(decision, request, target);
     if (decision.effect === 'forbidden') {
       this.options.logger.info('authorization decided', {
         requestId: request.requestId,
         decision: 'deny',
         reason: decision.reason,
-        targetServer: checked.target.name,
+        targetServer: target.name,
         server: decision.server.name,
         keyId: decision.keyId,
       });
       const { server, keyId } = decision;
       return { policy: denyPolicy(prefix, keyId, { server: server.name, keyId, authMode: server.authMode }) };
     }
-    if (record) this.touch(record.digest, decision.keyId, request.requestId);
+    if (digest) this.touch(digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
     this.options.logger.info('authorization decided', {
       requestId: request.requestId,
       decision: 'allow',
-      // A key of another server gets its own server's policy, which API Gateway turns into 403 here.
-      reason: decision.crossServer ? 'key-of-other-server' : 'valid-key',
-      targetServer: checked.target.name,
+      // A credential of another server gets its own server's policy, which API Gateway turns into 403 here.
+      reason: decision.crossServer ? `${credential}-of-other-server` : `valid-${credential}`,
+      targetServer: target.name,
       server: server.name,
       keyId,
+      ...(clientId ? { clientId } : {}),
     });
     return { policy: this.policyFor(prefix, server, keyId) };
   }

@@ -8,8 +8,13 @@ export interface AuthorizerRequest {
   /** `methodArn` (REST, payload 1.0) or `routeArn` (HTTP API, payload 2.0). */
   readonly arn: string;
   readonly apiKey: string | undefined;
-  /** Whether a non-empty Authorization header is present. Its value is never read. */
+  /** Whether a non-empty Authorization header is present. */
   readonly hasAuthorization: boolean;
+  /**
+   * The Authorization header, trimmed; read only on an `oauth` server's route, where it is the
+   * credential (a token or a key). Never logged.
+   */
+  readonly authorization: string | undefined;
   readonly payloadVersion: '1.0' | '2.0';
   /** API Gateway's `requestContext.requestId`, the access log's id: every log line carries it. */
   readonly requestId: string | undefined;
@@ -47,7 +52,7 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
 function credentials(
   headers: Record<string, string | undefined> | null | undefined,
   multi: Record<string, string[] | undefined> | null | undefined,
-): { apiKey: string | undefined; hasAuthorization: boolean } {
+): { apiKey: string | undefined; hasAuthorization: boolean; authorization: string | undefined } {
   let apiKey: string | undefined;
   let authorization: string | undefined;
   const take = (name: string, value: string | undefined): void => {
@@ -60,7 +65,8 @@ function credentials(
   if (apiKey === undefined || authorization === undefined) {
     for (const [name, values] of Object.entries(multi ?? {})) take(name, Array.isArray(values) ? values[0] : undefined);
   }
-  return { apiKey: apiKey?.trim() || undefined, hasAuthorization: (authorization ?? '').trim() !== '' };
+  const trimmed = authorization?.trim() || undefined;
+  return { apiKey: apiKey?.trim() || undefined, hasAuthorization: trimmed !== undefined, authorization: trimmed };
 }
 
 /** `arn:aws:execute-api:r:a:api/stage/POST/demo/mcp` → `/demo/mcp`. */

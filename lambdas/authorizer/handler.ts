@@ -5,7 +5,8 @@ import type { ResolvedServer } from '../../config/types';
 import { createDocumentClient } from '../keys/dynamo-client';
 import { DynamoKeyStore } from '../keys/dynamo-key-store';
 import type { KeyStore } from '../keys/key-store';
-import { readKeyStoreSettings } from '../shared/env';
+import { DynamoTokenStore, type TokenStore } from '../oauth/token-store';
+import { optionalEnv, readKeyStoreSettings } from '../shared/env';
 import { createLogger, type Logger } from '../shared/logger';
 import { AuthorizerCore, type Clock } from './authorizer';
 import { requestIdOf } from '../shared/api-gateway-event';
@@ -23,6 +24,8 @@ export interface AuthorizerHandlerOptions {
   readonly cacheTtlSeconds?: number;
   /** Smallest interval between two `lastUsedAt` writes for one key. @default 60 */
   readonly touchIntervalSeconds?: number;
+  /** The OAuth access tokens of `oauth` servers. @default none: tokens are refused, keys still work */
+  readonly tokens?: TokenStore;
 }
 
 /** The Lambda handler, with the core it runs on (its lookup cache, and `settle()` for pending writes). */
@@ -46,6 +49,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Auth
     clock: options.clock,
     cacheTtlSeconds: options.cacheTtlSeconds ?? 0,
     touchIntervalSeconds: options.touchIntervalSeconds,
+    tokens: options.tokens,
   });
   // Named `handler` so CPU profiles of the local stack name it as they name the entry point.
   const handler = async function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
@@ -67,15 +71,19 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Auth
 
 /**
  * The handler a Lambda container builds from its environment: `KEYS_TABLE_NAME`,
- * `DYNAMODB_ENDPOINT` (AWS when unset) and `AUTH_CACHE_TTL_SECONDS`. Throws `ConfigError`
+ * `DYNAMODB_ENDPOINT` (AWS when unset), `AUTH_CACHE_TTL_SECONDS` and, for `oauth` servers'
+ * access tokens, `GRANTS_TABLE_NAME` (unset: tokens are refused). Throws `ConfigError`
  * naming a missing or invalid variable.
  */
 export function authorizerHandlerFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AuthorizerHandler {
   const settings = readKeyStoreSettings(env);
+  const grantsTable = optionalEnv('GRANTS_TABLE_NAME', env);
+  const client = createDocumentClient({ endpoint: settings.endpoint });
   return createAuthorizerHandler({
-    store: new DynamoKeyStore(createDocumentClient({ endpoint: settings.endpoint }), settings.tableName),
+    store: new DynamoKeyStore(client, settings.tableName),
+    tokens: grantsTable === undefined ? undefined : new DynamoTokenStore(client, grantsTable.trim()),
     cacheTtlSeconds: splitAuthCacheTtl(settings.cacheTtlSeconds).lookupSeconds,
   });
 }

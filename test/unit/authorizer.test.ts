@@ -125,6 +125,8 @@ describe('AuthorizerCore: a valid key on another server is always 403, whatever 
     none: 'public',
     apiKey: 'apikey',
     bearerPassthrough: 'passthrough',
+    // Every row moves the event to its own route: the fixture only supplies the event's shape.
+    oauth: 'apikey',
   };
   const keys = new Map<string, string>();
   let core: AuthorizerCore;

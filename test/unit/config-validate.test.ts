@@ -21,8 +21,8 @@ describe('resolveServers', () => {
     [[server('-docs')], /is invalid/],
     [[server('docs'), server('docs')], /configured twice/],
     [
-      [server('docs', undefined, { authMode: 'oauth' as never })],
-      /authMode must be one of none, apiKey, bearerPassthrough/,
+      [server('docs', undefined, { authMode: 'mtls' as never })],
+      /authMode must be one of none, apiKey, bearerPassthrough, oauth/,
     ],
     [[server('docs', undefined, { tools: ['echo', 'echo'] })], /tool "echo" is listed twice/],
     [[server('docs', [])], /routes must not be empty/],
@@ -209,6 +209,17 @@ describe('resolveServers: tool and browser configuration', () => {
     ];
 
     expect(() => resolveServers(servers)).not.toThrow();
+  });
+
+  it("refuses passthroughOrigins on an oauth server: its Authorization is mcp-gate's own token", () => {
+    // Arrange
+    const config = server('sso', undefined, { authMode: 'oauth', passthroughOrigins: ['https://api.example.com'] });
+    // Act
+    const load = () => resolveServers([config]);
+    // Assert
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/"sso": passthroughOrigins .*never forwarded/);
+    expect(() => resolveServers([server('sso', undefined, { authMode: 'oauth' })])).not.toThrow();
   });
 });
 
