@@ -1,6 +1,7 @@
 // Runs the official MCP conformance suite against every server of the local stack (`npm start`).
 // Keyed servers are reached through a loopback proxy that adds the credentials their mode needs
-// and passes every other header (Host and Origin included) through unchanged.
+// and passes every other header (Host and Origin included) through unchanged. An `oauth` server
+// takes an API key of its own as a bearer token, so the suite needs no OAuth flow to reach it.
 //
 // Usage (from the repository root, after `npm ci` there and in .ci/conformance):
 //   node .ci/conformance/run.mjs [--results FILE]
@@ -42,7 +43,7 @@ const proxies = [];
 let failed = 0;
 try {
   const banner = await waitForBanner(stack);
-  const servers = [...banner.matchAll(/^\s+(\S+)\s+(none|apiKey|bearerPassthrough)\s+(http:\/\/\S+)\s*$/gm)].map(
+  const servers = [...banner.matchAll(/^\s+(\S+)\s+(none|apiKey|bearerPassthrough|oauth)\s+(http:\/\/\S+)\s*$/gm)].map(
     ([, name, mode, url]) => ({ name, mode, url }),
   );
   if (servers.length === 0) throw new Error(`no servers in the local stack's banner:\n${banner}`);
@@ -50,7 +51,8 @@ try {
   for (const server of servers) {
     let url = server.url;
     if (server.mode !== 'none') {
-      const headers = { 'x-api-key': await createKey(server.name) };
+      const key = await createKey(server.name);
+      const headers = server.mode === 'oauth' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key };
       if (server.mode === 'bearerPassthrough') headers.authorization = 'Bearer conformance-suite';
       const proxy = await startProxy(new URL(server.url), headers);
       proxies.push(proxy);
