@@ -79,7 +79,10 @@ export async function runLocalStack(
 
 /** What `npm start` prints once ready: every server with each of its routes, and how to begin. */
 export function banner(
-  stack: Pick<LocalStack, 'baseUrl' | 'servers' | 'dynamodbEndpoint' | 'tableName' | 'downstreamUrl'>,
+  stack: Pick<
+    LocalStack,
+    'baseUrl' | 'servers' | 'dynamodbEndpoint' | 'tableName' | 'downstreamUrl' | 'grantsTableName'
+  >,
   readyMs: number,
 ): string {
   const width = Math.max(...stack.servers.map((s) => s.name.length));
@@ -108,7 +111,9 @@ export function banner(
           '',
         ]
       : []),
-    `  DynamoDB (embedded)  ${stack.dynamodbEndpoint}  table ${stack.tableName}`,
+    `  DynamoDB (embedded)  ${stack.dynamodbEndpoint}  table ${stack.tableName}${
+      stack.grantsTableName ? `, OAuth grants table ${stack.grantsTableName}` : ''
+    }`,
     `  Demo downstream API  ${stack.downstreamUrl}`,
     '',
     ...(keyed ? ['Create a key (from another terminal):', `  npm run keys -- create --server ${keyed.name}`, ''] : []),
