@@ -2,6 +2,8 @@ import { CLIENT_NAMES } from '../config/client-configs';
 import type { ResolvedServer } from '../config/types';
 import { checkKeyId, checkLabel, parseDuration } from '../lambdas/keys/key-format';
 import { keyedServer } from '../lambdas/keys/key-service';
+import type { KeySummary } from '../lambdas/keys/key-store';
+import type { TokenStore } from '../lambdas/oauth/token-store';
 import { InvalidInputError } from '../lambdas/shared/errors';
 import { readLocalState } from '../local/state';
 import { COMMANDS, commandUsage, parseCommandLine, UsageError, type CommandName, type OptionValues } from './args';
@@ -110,7 +112,7 @@ async function runCommand(
 
   const plan = planTarget(values, io.env, readLocalState(io.env.MCP_GATE_STATE_FILE || undefined));
   place.current = { endpoint: plan.endpoint, table: plan.table };
-  const target = await openTarget(plan, servers, io.err, command === 'create' || command === 'rotate');
+  const target = await openTarget(plan, servers, io.err, command === 'create' || command === 'rotate', io.env);
   place.current = { endpoint: plan.endpoint, table: target.table };
   const nowSeconds = () => Date.now() / 1000;
 
@@ -126,32 +128,91 @@ async function runCommand(
     }
     case 'list': {
       const keys = await target.service.list(values.server);
-      io.out(values.json ? listJson(keys, nowSeconds()) : formatList(keys, nowSeconds()));
+      const now = nowSeconds();
+      const grants = await liveGrants(target, servers, keys, now);
+      io.out(values.json ? listJson(keys, now, grants) : formatList(keys, now, grants));
       return;
     }
     case 'revoke': {
+      // The grants table is found before anything is written: a table that is named but missing fails first.
+      const tokens = await target.tokens();
       const revoked = await target.service.revoke(keyId!);
+      const ended = await endGrants(tokens, servers, String(revoked.server), revoked.keyId);
       io.out(
         values.json
-          ? safeJson(revoked)
+          ? safeJson(ended === undefined ? revoked : { ...revoked, grantsRevoked: ended })
           : `Revoked ${printable(String(revoked.keyId))} (server ${printable(String(revoked.server))}). ` +
-              'It stops working within the authorizer cache TTL.',
+              'It stops working within the authorizer cache TTL.' +
+              grantsText(ended, tokens !== undefined, servers, String(revoked.server)),
       );
       return;
     }
     case 'rotate': {
+      const tokens = await target.tokens();
       const { issued, old } = await target.service.rotate(keyId!, grace, { expiresInSeconds: expiresIn });
+      // Its tokens end now, whatever the grace period: an OAuth client signs in again with the new key.
+      const ended = await endGrants(tokens, servers, String(old.server), old.keyId);
       if (!values.json) {
         io.out(
-          grace === 0
+          (grace === 0
             ? `Rotated ${printable(old.keyId)}: revoked now.`
-            : `Rotated ${printable(old.keyId)}: it keeps working until ${epochText(old.expiresAt)}.`,
+            : `Rotated ${printable(old.keyId)}: it keeps working until ${epochText(old.expiresAt)}.`) +
+            grantsText(ended, tokens !== undefined, servers, String(old.server)),
         );
       }
-      io.out(issuedText(target, servers, issued.apiKey, issued.record, values, old.keyId));
+      io.out(issuedText(target, servers, issued.apiKey, issued.record, values, old.keyId, ended));
       return;
     }
   }
+}
+
+function isOAuthServer(servers: readonly ResolvedServer[], name: string): boolean {
+  return servers.some((s) => s.name === name && s.authMode === 'oauth');
+}
+
+/**
+ * Ends a key's OAuth grants (with their codes and tokens) where a grants table is reachable:
+ * for every key, so a server that changed mode leaves none behind. Undefined when there is no
+ * table, or none was there for a key of a server without OAuth (nothing to say).
+ */
+async function endGrants(
+  tokens: TokenStore | undefined,
+  servers: readonly ResolvedServer[],
+  server: string,
+  keyId: string,
+): Promise<number | undefined> {
+  if (!tokens) return undefined;
+  const ended = await tokens.revokeGrantsOfKey(keyId);
+  return ended > 0 || isOAuthServer(servers, server) ? ended : undefined;
+}
+
+/** What revoke and rotate say of an `oauth` server key's grants. */
+function grantsText(
+  ended: number | undefined,
+  reachable: boolean,
+  servers: readonly ResolvedServer[],
+  server: string,
+): string {
+  if (ended !== undefined) return ` Ended ${ended} OAuth grant${ended === 1 ? '' : 's'} and their tokens.`;
+  if (!reachable && isOAuthServer(servers, server))
+    return ' No grants table is configured here (GRANTS_TABLE_NAME), so its OAuth grants were not ended.';
+  return '';
+}
+
+/** Live grants per key of an `oauth` server (undefined: no grants table here); undefined when no such key is listed. */
+async function liveGrants(
+  target: Target,
+  servers: readonly ResolvedServer[],
+  keys: readonly KeySummary[],
+  nowSeconds: number,
+): Promise<ReadonlyMap<string, number | undefined> | undefined> {
+  const oauthKeys = keys.filter((k) => isOAuthServer(servers, String(k.server)) && typeof k.keyId === 'string');
+  if (oauthKeys.length === 0) return undefined;
+  const tokens = await target.tokens();
+  const counts = new Map<string, number | undefined>();
+  for (const key of oauthKeys)
+    counts.set(key.keyId, tokens ? await tokens.countLiveGrants(key.keyId, Math.floor(nowSeconds)) : undefined);
+  return counts;
 }
 
 function issuedText(
@@ -161,6 +222,7 @@ function issuedText(
   record: Parameters<typeof formatIssued>[0]['record'],
   values: OptionValues,
   replaces?: string,
+  grantsRevoked?: number,
 ): string {
   return formatIssued(
     {
@@ -170,6 +232,7 @@ function issuedText(
       baseUrl: target.baseUrl,
       where: target.where,
       replaces,
+      grantsRevoked,
       client: values.client,
     },
     values.json,

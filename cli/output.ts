@@ -41,20 +41,42 @@ export function epochText(value: unknown): string {
   return text(value);
 }
 
-/** `list` as a table: every record shows what it can, whatever was stored. */
-export function formatList(keys: readonly KeySummary[], nowSeconds: number): string {
+/**
+ * Live OAuth grants per key id, for the keys of `oauth` servers only; a value is undefined
+ * when no grants table is reachable. The table and JSON show it only when given.
+ */
+export type GrantCounts = ReadonlyMap<string, number | undefined>;
+
+function grantsCell(grants: GrantCounts, key: KeySummary): string {
+  if (typeof key.keyId !== 'string' || !grants.has(key.keyId)) return '';
+  return String(grants.get(key.keyId) ?? '-');
+}
+
+/** `list` as a table: every record shows what it can, whatever was stored. A GRANTS column when `grants` is given. */
+export function formatList(keys: readonly KeySummary[], nowSeconds: number, grants?: GrantCounts): string {
   if (keys.length === 0) return 'No keys.';
   const rows = keys.map((k) => [
     text(k.keyId),
     text(k.server),
     keyStatus(k, nowSeconds),
+    ...(grants ? [grantsCell(grants, k)] : []),
     text(k.hint),
     text(k.label),
     text(k.createdAt),
     epochText(k.expiresAt),
     text(k.lastUsedAt),
   ]);
-  const header = ['KEY ID', 'SERVER', 'STATUS', 'HINT', 'LABEL', 'CREATED', 'EXPIRES', 'LAST USED'];
+  const header = [
+    'KEY ID',
+    'SERVER',
+    'STATUS',
+    ...(grants ? ['GRANTS'] : []),
+    'HINT',
+    'LABEL',
+    'CREATED',
+    'EXPIRES',
+    'LAST USED',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows]
     .map((r) =>
@@ -66,9 +88,17 @@ export function formatList(keys: readonly KeySummary[], nowSeconds: number): str
     .join('\n');
 }
 
-/** `list --json`: the records with the same status the table shows. */
-export function listJson(keys: readonly KeySummary[], nowSeconds: number): string {
-  return safeJson({ keys: keys.map((k) => ({ ...k, status: keyStatus(k, nowSeconds) })) }, 2);
+/** `list --json`: the records with the same status the table shows, and `grants` (a number) for `oauth` servers' keys. */
+export function listJson(keys: readonly KeySummary[], nowSeconds: number, grants?: GrantCounts): string {
+  return safeJson(
+    {
+      keys: keys.map((k) => {
+        const count = typeof k.keyId === 'string' ? grants?.get(k.keyId) : undefined;
+        return { ...k, status: keyStatus(k, nowSeconds), ...(count === undefined ? {} : { grants: count }) };
+      }),
+    },
+    2,
+  );
 }
 
 /** The URLs a server answers on: one per route, `{param}` templates kept for the client to fill in. */
@@ -89,6 +119,8 @@ export interface IssuedView {
   readonly baseUrl?: string;
   readonly where: string;
   readonly replaces?: string;
+  /** Rotate: how many OAuth grants of the old key were ended (JSON only; the text says it before). */
+  readonly grantsRevoked?: number;
   /** The client whose configuration to print; `generic` when not given. */
   readonly client?: ClientName;
 }
@@ -130,6 +162,7 @@ export function formatIssued(view: IssuedView, json: boolean): string {
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       replaces: view.replaces,
+      grantsRevoked: view.grantsRevoked,
       url: urls[0],
       urls,
       client: view.client,
@@ -159,7 +192,29 @@ export function formatIssued(view: IssuedView, json: boolean): string {
           '',
         ]
       : []),
-    ...configHeading(client),
+    ...(server?.authMode === 'oauth' ? oauthNotes(client) : configHeading(client)),
     configText(config),
   ].join('\n');
+}
+
+/**
+ * An `oauth` server's key: clients that do OAuth need only the URL (the key is entered on the
+ * consent page); the configuration is for clients that send headers instead.
+ */
+function oauthNotes(client: ClientName): string[] {
+  const oauthClients =
+    'claude.ai and Claude Desktop (Settings > Connectors > Add custom connector), ChatGPT (connectors), ' +
+    'and every client that does MCP OAuth';
+  const lines = [
+    `OAuth: ${oauthClients} connect with the URL alone; when the consent page opens, enter this key there.`,
+  ];
+  if (client === 'claude-desktop') {
+    lines.push(
+      'The mcp-remote bridge also does OAuth: without the --header argument and env below it opens the consent page ' +
+        'in a browser. With them it sends the key as Authorization: Bearer <key>.',
+    );
+  } else {
+    lines.push('Clients that send headers can instead send the key as Authorization: Bearer <key>.');
+  }
+  return [...lines, '', ...configHeading(client)];
 }

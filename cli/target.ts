@@ -3,6 +3,8 @@ import type { ResolvedServer } from '../config/types';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
 import { DynamoKeyStore, ensureKeysTable, keysTableExists } from '../lambdas/keys/dynamo-key-store';
 import { KeyService } from '../lambdas/keys/key-service';
+import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
+import { DynamoTokenStore, type TokenStore } from '../lambdas/oauth/token-store';
 import { ConfigError, InvalidInputError } from '../lambdas/shared/errors';
 import { LOCAL_TABLE_NAME, type LocalState } from '../local/state';
 import { describeSdkFailure } from './failures';
@@ -20,7 +22,9 @@ export const TARGET_RULES = `Where keys live (first that applies):
   npm start running       its embedded DynamoDB and table; --table names another table there, which
                           must exist (to reach AWS instead, add --stack ${DEFAULT_STACK_NAME}).
   otherwise               AWS (standard credential chain); the table is --table, KEYS_TABLE_NAME or
-                          the deployed stack's outputs (--stack, default ${DEFAULT_STACK_NAME}).`;
+                          the deployed stack's outputs (--stack, default ${DEFAULT_STACK_NAME}).
+OAuth grants (oauth servers): GRANTS_TABLE_NAME, or locally ${LOCAL_GRANTS_TABLE_NAME} beside the keys
+  when it exists; on AWS without GRANTS_TABLE_NAME, grants are not read or ended.`;
 
 export type TargetKind = 'endpoint' | 'local-stack' | 'aws';
 
@@ -121,6 +125,12 @@ export interface Target {
   readonly baseUrl?: string;
   /** Where the keys are, for people. */
   readonly where: string;
+  /**
+   * The OAuth grants beside the keys, or undefined when there is no grants table: locally
+   * GRANTS_TABLE_NAME or the local stack's own, if it exists; on AWS GRANTS_TABLE_NAME alone.
+   * Looked up once, on first use.
+   */
+  readonly tokens: () => Promise<TokenStore | undefined>;
 }
 
 /**
@@ -134,6 +144,7 @@ export async function openTarget(
   servers: readonly ResolvedServer[],
   note: (text: string) => void,
   needsUrl: boolean,
+  env: Env = {},
 ): Promise<Target> {
   let table = plan.table;
   let baseUrl = plan.baseUrl;
@@ -167,12 +178,24 @@ export async function openTarget(
         ? `${plan.endpoint} (table ${table})`
         : `the local stack (npm start, ${plan.endpoint}${table === plan.ownTable ? '' : `, table ${table}`})`;
   }
+  const grantsTable = env.GRANTS_TABLE_NAME?.trim() || undefined;
+  if (grantsTable !== undefined && !TABLE_NAME.test(grantsTable))
+    throw new ConfigError(
+      `GRANTS_TABLE_NAME "${printable(grantsTable)}" is not a DynamoDB table name (3-255 letters, digits, _ . -)`,
+    );
+  let tokens: Promise<TokenStore | undefined> | undefined;
+  const openTokens = async (): Promise<TokenStore | undefined> => {
+    if (plan.kind === 'aws') return grantsTable === undefined ? undefined : new DynamoTokenStore(client, grantsTable);
+    const name = grantsTable ?? LOCAL_GRANTS_TABLE_NAME;
+    return (await keysTableExists(client, name)) ? new DynamoTokenStore(client, name) : undefined;
+  };
   return {
     service: new KeyService({ store: new DynamoKeyStore(client, table), servers }),
     plan,
     table,
     baseUrl,
     where,
+    tokens: () => (tokens ??= openTokens()),
   };
 }
 

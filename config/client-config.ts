@@ -5,9 +5,12 @@ const BEARER_PLACEHOLDER = 'Bearer <your token>';
 
 /**
  * The headers a client sends for the server's auth mode, in this order: `x-api-key`, then
- * (bearerPassthrough) `Authorization` with a placeholder for the client's own token.
+ * (bearerPassthrough) `Authorization` with a placeholder for the client's own token. An
+ * `oauth` server takes the key itself as `Authorization: Bearer <key>` (clients that do OAuth
+ * need no header at all: they sign in with the key on the consent page instead).
  */
 export function clientHeaders(authMode: AuthMode, apiKey: string): Record<string, string> {
+  if (authMode === 'oauth') return { Authorization: `Bearer ${apiKey}` };
   const headers: Record<string, string> = {};
   if (authMode !== 'none') headers['x-api-key'] = apiKey;
   if (authMode === 'bearerPassthrough') headers.Authorization = BEARER_PLACEHOLDER;

@@ -21,6 +21,7 @@ const EXPECTED_HEADERS: Record<AuthMode, Record<string, string>> = {
   none: {},
   apiKey: { 'x-api-key': KEY },
   bearerPassthrough: { 'x-api-key': KEY, Authorization: 'Bearer <your token>' },
+  oauth: { Authorization: `Bearer ${KEY}` },
 };
 
 /** The configuration as it is printed: JSON text, or the TOML / command text itself. */
@@ -31,7 +32,7 @@ function printed(client: ClientName, input: Parameters<typeof renderClientConfig
 
 describe('client configurations', () => {
   describe.each(CLIENT_NAMES.map((c) => [c]))('%s', (client) => {
-    it.each(['none', 'apiKey', 'bearerPassthrough'] as const)(
+    it.each(['none', 'apiKey', 'bearerPassthrough', 'oauth'] as const)(
       'parses in its format and carries the URL and the %s headers where the client reads them',
       (authMode) => {
         // Arrange
