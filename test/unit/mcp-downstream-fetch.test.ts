@@ -41,6 +41,8 @@ describe('which requests carry the caller Authorization', () => {
     { authMode: 'bearerPassthrough', url: 'https://api.example.com:8443/v1', authorization: TOKEN, expected: null },
     { authMode: 'bearerPassthrough', url: 'https://sub.api.example.com/v1', authorization: TOKEN, expected: null },
     { authMode: 'apiKey', url: `${ALLOWED}/v1`, authorization: TOKEN, expected: null },
+    // An oauth server's Authorization is mcp-gate's own token: it never leaves, allow-listed origin or not.
+    { authMode: 'oauth', url: `${ALLOWED}/v1`, authorization: TOKEN, expected: null },
     { authMode: 'none', url: `${ALLOWED}/v1`, authorization: TOKEN, expected: null },
   ])('$authMode → $url with $authorization: $expected', async ({ authMode, url, authorization, expected }) => {
     // Arrange
