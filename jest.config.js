@@ -6,6 +6,10 @@ module.exports = {
   // These suites run on their own: npm run test:reliability, npm run test:browser.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/', '<rootDir>/test/browser/'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '/node_modules/(oidc-provider|jose)/.+\\.js$': '<rootDir>/test/esm-to-cjs.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(oidc-provider|jose)/)'],
   testTimeout: 30000,
 };
