@@ -37,12 +37,14 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   list: {
     synopsis: `list [--server NAME] [--json] ${TARGET}`,
-    summary: 'List keys (never their secrets) with their status: active, expired or revoked.',
+    summary:
+      'List keys (never their secrets) with their status: active, expired or revoked;\n' +
+      "for an oauth server's keys, their live OAuth grants.",
     options: ['server', 'json', 'table', 'stack'],
   },
   revoke: {
     synopsis: `revoke KEY_ID [--json] ${TARGET}`,
-    summary: 'Revoke a key at once.',
+    summary: 'Revoke a key at once, and end its OAuth grants and tokens.',
     positional: 'KEY_ID',
     options: ['json', 'table', 'stack'],
   },
@@ -50,7 +52,8 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     synopsis: `rotate KEY_ID [--grace 1h] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL] ${CLIENT}`,
     summary:
       'Create a replacement for the same server and label; the old key stops after the grace period\n' +
-      '(default: at once). The new key expires as the old one would, unless --expires-in says otherwise.',
+      '(default: at once); its OAuth grants end at once. The new key expires as the old one would,\n' +
+      'unless --expires-in says otherwise.',
     positional: 'KEY_ID',
     options: ['grace', 'expires-in', 'json', 'table', 'stack', 'url', 'client'],
   },
