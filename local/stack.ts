@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { splitAuthCacheTtl } from '../config/auth-cache';
 import { servers as configuredServers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
 import { KeyService } from '../lambdas/keys/key-service';
 import { createLogger, type Logger } from '../lambdas/shared/logger';
-import { GATEWAY_RESPONSES } from '../lib/gateway-responses';
+import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
+import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../lib/gateway-responses';
 import { createDownstream } from './downstream';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
@@ -49,6 +51,8 @@ export interface LocalStack {
   readonly dynamodbEndpoint: string;
   readonly downstreamUrl: string;
   readonly tableName: string;
+  /** The OAuth grants table in the embedded DynamoDB, when some server's mode is `oauth`. */
+  readonly grantsTableName?: string;
   /** Key management against the embedded table (the CLI's service). */
   readonly keys: KeyService;
   readonly servers: readonly ResolvedServer[];
@@ -67,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logger = options.logger ?? createLogger('local-gateway');
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 60;
   const started: Server[] = [];
+  const usesOAuth = servers.some((server) => server.authMode === 'oauth');
   let dynamo: EmbeddedDynamo | undefined;
   try {
     dynamo = await startEmbeddedDynamo({
@@ -76,6 +81,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       path: options.inMemory ? undefined : (options.dataDir ?? DATA_DIR),
     });
     const dynamodbEndpoint = dynamo.endpoint;
+    const grantsClient = dynamo.client;
+    const ensureGrants = async () => {
+      if (!usesOAuth) return;
+      const { ensureGrantsTable } =
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('../lambdas/oauth/grants-table') as typeof import('../lambdas/oauth/grants-table');
+      await ensureGrantsTable(grantsClient, LOCAL_GRANTS_TABLE_NAME);
+    };
+    await ensureGrants();
 
     const downstream = createDownstream();
     const downstreamPort = await listen(downstream, options.downstreamPort ?? 3001, 'DOWNSTREAM_PORT');
@@ -90,12 +104,38 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { createHandler } = require('../lambdas/mcp/handler') as typeof import('../lambdas/mcp/handler');
     const mcpHandler = createHandler({ servers }) as ProxyFunction;
     const keyStore = dynamo.store;
+    // The issuer is the gateway's origin, known once it listens (PORT=0 picks the port): the
+    // gateway is built right after, before any request can arrive.
+    const http = createServer();
+    const port = await listen(http, options.port ?? 3000, 'PORT');
+    started.push(http);
+    const baseUrl = `http://127.0.0.1:${port}`;
+
     const gateway = createLocalGateway({
       servers,
       cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).gatewaySeconds,
       logger,
       answers: options.answers ?? STACK_ANSWERS,
       integration: mcpHandler,
+      oauth: usesOAuth
+        ? {
+            issuer: baseUrl,
+            unauthorized: OAUTH_UNAUTHORIZED,
+            loadHandler: async () => {
+              const { createOAuthHandler } =
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                require('../lambdas/oauth/handler') as typeof import('../lambdas/oauth/handler');
+              return createOAuthHandler({
+                issuer: baseUrl,
+                servers,
+                keyStore,
+                grants: { client: grantsClient, tableName: LOCAL_GRANTS_TABLE_NAME },
+                // A fresh secret per start: consent cookies of an earlier run no longer count.
+                cookieKeys: [randomBytes(32).toString('base64url')],
+              });
+            },
+          }
+        : undefined,
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {
@@ -106,23 +146,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             store: keyStore,
             servers,
             cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).lookupSeconds,
+            ...(usesOAuth ? { tokens: loadTokenStore(grantsClient) } : {}),
           });
         }),
     });
-    const http = createServer(gateway.listener);
-    const port = await listen(http, options.port ?? 3000, 'PORT');
-    started.push(http);
+    http.on('request', gateway.listener);
 
     const embedded = dynamo;
     return {
-      baseUrl: `http://127.0.0.1:${port}`,
+      baseUrl,
       dynamodbEndpoint,
       downstreamUrl: process.env.DOWNSTREAM_URL,
       tableName: LOCAL_TABLE_NAME,
+      ...(usesOAuth ? { grantsTableName: LOCAL_GRANTS_TABLE_NAME } : {}),
       keys: new KeyService({ store: embedded.store, servers }),
       servers,
       stopDynamo: () => embedded.stop(),
-      startDynamo: () => embedded.start(),
+      startDynamo: async () => {
+        await embedded.start();
+        await ensureGrants();
+      },
       close: async () => {
         await Promise.all([...started.map(close), embedded.close()]);
       },
@@ -131,4 +174,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await Promise.all([...started.map(close), dynamo?.close()]);
     throw error;
   }
+}
+
+/** The authorizer's view of the grants table: access tokens by digest. */
+function loadTokenStore(client: EmbeddedDynamo['client']) {
+  const { DynamoTokenStore } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../lambdas/oauth/token-store') as typeof import('../lambdas/oauth/token-store');
+  return new DynamoTokenStore(client, LOCAL_GRANTS_TABLE_NAME);
 }
