@@ -12,7 +12,7 @@ import { createLogger } from '../../lambdas/shared/logger';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { evaluatePolicy } from '../../local/iam';
 import { authorizerEvent } from '../helpers/events';
-import { createGrantsTable } from '../helpers/grants-table';
+import { ensureGrantsTable } from '../../lambdas/oauth/grants-table';
 
 const NOW_MS = Date.parse('2026-11-29T18:00:00Z');
 const NOW = NOW_MS / 1000;
@@ -72,7 +72,7 @@ describe('AuthorizerCore on oauth servers (dynalite: DynamoKeyStore and DynamoTo
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
-    await createGrantsTable(dynamo.client, LOCAL_GRANTS_TABLE_NAME);
+    await ensureGrantsTable(dynamo.client, LOCAL_GRANTS_TABLE_NAME);
     tokens = new DynamoTokenStore(dynamo.client, LOCAL_GRANTS_TABLE_NAME);
     service = new KeyService({ store: dynamo.store, servers: SERVERS, now: () => new Date(clock.ms) });
     for (const [name, server] of [

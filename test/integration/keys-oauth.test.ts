@@ -8,7 +8,7 @@ import { ensureKeysTable } from '../../lambdas/keys/dynamo-key-store';
 import { accessTokenItemId, LOCAL_GRANTS_TABLE_NAME } from '../../lambdas/oauth/grants-schema';
 import { digestToken } from '../../lambdas/oauth/token-store';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
-import { createGrantsTable } from '../helpers/grants-table';
+import { ensureGrantsTable } from '../../lambdas/oauth/grants-table';
 
 const NO_STATE = join(mkdtempSync(join(tmpdir(), 'mcp-gate-cli-oauth-')), 'no-state.json');
 const KEY = /mcpg_[A-Za-z0-9_-]{32}/;
@@ -26,7 +26,7 @@ describe('npm run keys with oauth servers', () => {
   async function freshTables(): Promise<Record<string, string>> {
     const n = ++tables;
     await ensureKeysTable(dynamo.client, `keys-${n}`);
-    await createGrantsTable(dynamo.client, `grants-${n}`);
+    await ensureGrantsTable(dynamo.client, `grants-${n}`);
     return { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: `keys-${n}`, GRANTS_TABLE_NAME: `grants-${n}` };
   }
 
@@ -245,7 +245,7 @@ describe('npm run keys with oauth servers', () => {
       // Arrange: a DynamoDB of its own, holding the local stack's grants table
       const own = await startEmbeddedDynamo();
       try {
-        await createGrantsTable(own.client, LOCAL_GRANTS_TABLE_NAME);
+        await ensureGrantsTable(own.client, LOCAL_GRANTS_TABLE_NAME);
         const env = { DYNAMODB_ENDPOINT: own.endpoint, KEYS_TABLE_NAME: own.tableName };
         const key = await create(env);
         await own.client.send(
