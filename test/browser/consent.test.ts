@@ -54,6 +54,8 @@ let keyId: string;
 let otherServerKey: string;
 /** The query of every request the client's redirect URI received, in order. */
 const received: URLSearchParams[] = [];
+/** Content-Security-Policy violations the browser reported: a policy that blocks the page's own style shows here. */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ logger: createLogger('local-gateway', { sink: () => {} }) });
@@ -63,7 +65,13 @@ beforeAll(async () => {
   otherServerKey = (await stack.keys.create({ server: 'demo-apikey', label: 'browser consent' })).apiKey;
 
   callback = createServer((req, res) => {
-    received.push(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // The browser also asks for /favicon.ico: only the redirect URI's path counts.
+    if (url.pathname !== '/callback') {
+      res.writeHead(404).end();
+      return;
+    }
+    received.push(url.searchParams);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>Connected</title><p>You can close this window.</p>');
   });
@@ -105,7 +113,11 @@ afterAll(async () => {
 // Each test starts with no cookies: a person arriving from the client for the first time.
 beforeEach(async () => {
   context = await browser.newContext();
+  context.on('console', (message) => {
+    if (/content security policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   received.length = 0;
+  cspViolations.length = 0;
 });
 
 afterEach(async () => {
@@ -214,6 +226,7 @@ describe('the consent page in a real browser', () => {
     const answer = await whoami(token.body.access_token as string);
     expect(answer.status).toBe(200);
     expect(answer.identity).toMatchObject({ server: SERVER, keyId });
+    expect(cspViolations).toEqual([]);
   });
 
   it.each([
@@ -239,6 +252,13 @@ describe('the consent page in a real browser', () => {
     await expect(keyField(page).inputValue()).resolves.toBe('');
     await expect(page.getByText(CLIENT_NAME).first().isVisible()).resolves.toBe(true);
     expect(received).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    if (process.env.CONSENT_SCREENSHOT) {
+      await page.screenshot({
+        path: process.env.CONSENT_SCREENSHOT.replace(/(\.png)?$/, '-refused.png'),
+        fullPage: true,
+      });
+    }
 
     // The form shown again is a working form (its CSRF token included)
     await keyField(page).fill(apiKey);
@@ -260,6 +280,6 @@ describe('the consent page in a real browser', () => {
     expect(params.get('error')).toBe('access_denied');
     expect(params.get('state')).toBe(state);
     expect(params.get('code')).toBeNull();
-    expect(received).toHaveLength(1);
+    expect(received.map((query) => query.get('error'))).toEqual(['access_denied']);
   });
 });
