@@ -74,7 +74,8 @@ export function createOAuthHandler(options: OAuthServerOptions): OAuthHandler {
     logger,
     clock,
   });
-  const secure = new URL(issuer).protocol === 'https:';
+  const { protocol, host } = new URL(issuer);
+  const secure = protocol === 'https:';
 
   return async (event) => {
     const requestId = requestIdOf(event);
@@ -87,7 +88,7 @@ export function createOAuthHandler(options: OAuthServerOptions): OAuthHandler {
       ) {
         return protectedResource(method, protectedResourceMetadata(servers, issuer, path));
       }
-      const init = requestInit(event, method, secure);
+      const init = requestInit(event, method, secure, host);
       const interaction = INTERACTION_PATH.exec(path);
       if (interaction) {
         let form: URLSearchParams | undefined;
@@ -179,7 +180,7 @@ function page(statusCode: number, error: string, description: string): APIGatewa
 }
 
 /** The node request a REST proxy event (payload 1.0) describes. */
-function requestInit(event: APIGatewayProxyEvent, method: string, encrypted: boolean): NodeRequestInit {
+function requestInit(event: APIGatewayProxyEvent, method: string, encrypted: boolean, host: string): NodeRequestInit {
   const headers: Record<string, string[]> = Object.create(null);
   const multi = event.multiValueHeaders && Object.keys(event.multiValueHeaders).length > 0;
   if (multi) {
@@ -196,6 +197,8 @@ function requestInit(event: APIGatewayProxyEvent, method: string, encrypted: boo
   // The body is rebuilt from the event: its length is what it is, whatever the client declared.
   delete headers['content-length'];
   delete headers['transfer-encoding'];
+  // oidc-provider builds its endpoints' URLs from the request: make it the issuer's, whatever Host arrived.
+  headers.host = [host];
   if (body.length > 0) headers['content-length'] = [String(body.length)];
 
   const query = new URLSearchParams();

@@ -144,7 +144,9 @@ export function buildProvider(options: ProviderOptions): Provider {
       if (!record || record.status !== 'active' || isExpired(record, Math.floor(clock() / 1000))) return undefined;
       return { accountId: keyId, claims: async () => ({ sub: keyId }) };
     },
-    interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => interactionPath(interaction.uid) },
+    interactions: {
+      url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `${issuer}${interactionPath(interaction.uid)}`,
+    },
     renderError: async (ctx: KoaContextWithOIDC, out: ErrorOut) => {
       const page = renderErrorPage(out.error, out.error_description);
       for (const [name, value] of Object.entries(page.headers)) ctx.set(name, value);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { OAUTH_PATHS, protectedResourceMetadataUrl, resourceUri } from '../../config/oauth';
 import { resolveServers } from '../../config/validate';
 import { KeyService } from '../../lambdas/keys/key-service';
@@ -475,6 +476,28 @@ describe('the authorization and token endpoints', () => {
     expect(response.body.error).toBe('invalid_target');
   });
 
+  it('lets one of two concurrent refreshes with the same token win, and then ends the grant', async () => {
+    const { code, verifier } = await codeFor(clientId, apiKey);
+    const tokens = await tokenRequest({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: TEST_REDIRECT_URL,
+      client_id: clientId,
+    });
+    const refresh = { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: clientId };
+
+    const answers = await Promise.all([tokenRequest(refresh), tokenRequest(refresh)]);
+
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([200, 400]);
+    const winner = answers.find((answer) => answer.status === 200)!;
+    const loser = answers.find((answer) => answer.status === 400)!;
+    expect(loser.body.error).toBe('invalid_grant');
+    const afterwards = await tokenRequest({ ...refresh, refresh_token: winner.body.refresh_token });
+    expect(afterwards.body.error).toBe('invalid_grant');
+  });
+
   it('stops refreshing once the key behind the grant is revoked', async () => {
     const key = await newKey('alpha');
     const { code, verifier } = await codeFor(clientId, key.apiKey);
@@ -528,6 +551,63 @@ describe('the authorization and token endpoints', () => {
       client_secret: post.client_secret,
     });
     expect(viaPost.status).toBe(200);
+  });
+});
+
+describe('behind https', () => {
+  it('sets Secure, HttpOnly cookies, each in its own Set-Cookie value', async () => {
+    const origin = 'https://mcp.example.com';
+    const handler = createOAuthHandler({
+      issuer: origin,
+      servers,
+      keyStore: dynamo.store,
+      grants: { client: dynamo.client, tableName: LOCAL_GRANTS_TABLE_NAME },
+      cookieKeys: [randomBytes(32).toString('base64url')],
+      logger: createLogger('oauth', { sink: (line) => logLines.push(line) }),
+    });
+    const proxyEvent = (method: string, path: string, extra: Record<string, unknown>) =>
+      ({
+        httpMethod: method,
+        path,
+        headers: {},
+        multiValueHeaders: {},
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        body: null,
+        isBase64Encoded: false,
+        requestContext: { requestId: 'r', identity: { sourceIp: '198.51.100.7' } },
+        ...extra,
+      }) as unknown as APIGatewayProxyEvent;
+    const registered = await handler(
+      proxyEvent('POST', '/oauth/register', {
+        multiValueHeaders: { 'Content-Type': ['application/json'] },
+        body: JSON.stringify({ redirect_uris: [TEST_REDIRECT_URL], token_endpoint_auth_method: 'none' }),
+      }),
+    );
+    expect(registered.statusCode).toBe(201);
+    const clientId = (JSON.parse(registered.body) as { client_id: string }).client_id;
+    const query = {
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: TEST_REDIRECT_URL,
+      code_challenge: createHash('sha256').update('v'.repeat(43)).digest('base64url'),
+      code_challenge_method: 'S256',
+      resource: `${origin}/alpha/mcp`,
+    };
+
+    const answer = await handler(
+      proxyEvent('GET', '/oauth/authorize', {
+        queryStringParameters: query,
+        multiValueQueryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
+      }),
+    );
+
+    expect(answer.statusCode).toBe(303);
+    expect(answer.headers?.location).toMatch(new RegExp(`^${origin}/oauth/interaction/[\\w-]+$`));
+    const cookies = answer.multiValueHeaders?.['set-cookie'] ?? [];
+    expect(cookies.length).toBeGreaterThanOrEqual(2);
+    for (const cookie of cookies)
+      expect(String(cookie)).toMatch(/;\s*secure\b.*;\s*httponly\b|;\s*httponly\b.*;\s*secure\b/i);
   });
 });
 

@@ -1,0 +1,202 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { OAUTH_PATHS } from '../../config/oauth';
+import { resolveServers } from '../../config/validate';
+import { MemoryKeyStore } from '../../lambdas/keys/memory-key-store';
+import { createOAuthHandler, type OAuthServerOptions } from '../../lambdas/oauth/handler';
+import { protectedResourceMetadata } from '../../lambdas/oauth/metadata';
+import { escapeHtml, renderConsentPage } from '../../lambdas/oauth/pages';
+import { readOAuthSettings } from '../../lambdas/oauth/settings';
+import { ConfigError } from '../../lambdas/shared/errors';
+import { createLogger } from '../../lambdas/shared/logger';
+
+const ISSUER = 'https://mcp.example.com';
+const servers = resolveServers([
+  { name: 'open', authMode: 'none', tools: ['echo'] },
+  { name: 'keyed', authMode: 'apiKey', tools: ['echo'] },
+  { name: 'first', authMode: 'oauth', tools: ['echo'], routes: ['/first/mcp', '/v2/first/mcp'] },
+  { name: 'second', authMode: 'oauth', tools: ['echo'] },
+]);
+
+/** A DynamoDB that is down: every call fails. */
+const downClient = {
+  send: async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' });
+  },
+} as unknown as DynamoDBDocumentClient;
+
+function options(overrides: Partial<OAuthServerOptions> = {}, logs: string[] = []): OAuthServerOptions {
+  return {
+    issuer: ISSUER,
+    servers,
+    keyStore: new MemoryKeyStore(),
+    grants: { client: downClient, tableName: 'grants' },
+    cookieKeys: ['k'.repeat(32)],
+    logger: createLogger('oauth', { sink: (line) => logs.push(line) }),
+    ...overrides,
+  };
+}
+
+function event(method: string, path: string, extra: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: '/{proxy+}',
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'req-1', identity: { sourceIp: '203.0.113.9' } },
+    ...extra,
+  } as unknown as APIGatewayProxyEvent;
+}
+
+describe('createOAuthHandler configuration', () => {
+  it.each(['https://mcp.example.com/', 'https://mcp.example.com/base', 'ftp://mcp.example.com', 'mcp.example.com', ''])(
+    'refuses the issuer %p: it must be a bare http(s) origin',
+    (issuer) => {
+      expect(() => createOAuthHandler(options({ issuer }))).toThrow(ConfigError);
+    },
+  );
+
+  it.each([[[]], [['short']], [['k'.repeat(32), 'short']]])('refuses cookie keys %p', (cookieKeys) => {
+    expect(() => createOAuthHandler(options({ cookieKeys }))).toThrow(ConfigError);
+  });
+
+  it('reads its settings from the environment, naming a missing variable', () => {
+    const env = {
+      OAUTH_ISSUER: ISSUER,
+      GRANTS_TABLE_NAME: 'g',
+      KEYS_TABLE_NAME: 'k',
+      OAUTH_COOKIE_KEYS: ' one , two ,',
+    };
+    expect(readOAuthSettings(env)).toEqual({
+      issuer: ISSUER,
+      grantsTableName: 'g',
+      keysTableName: 'k',
+      endpoint: undefined,
+      cookieKeys: ['one', 'two'],
+    });
+    expect(() => readOAuthSettings({ ...env, OAUTH_COOKIE_KEYS: '' })).toThrow(/OAUTH_COOKIE_KEYS/);
+    expect(() => readOAuthSettings({ ...env, OAUTH_ISSUER: undefined })).toThrow(/OAUTH_ISSUER/);
+  });
+});
+
+describe('protected-resource metadata', () => {
+  it.each([
+    [OAUTH_PATHS.protectedResourceMetadata, 'first', '/first/mcp'],
+    [`${OAUTH_PATHS.protectedResourceMetadata}/first/mcp`, 'first', '/first/mcp'],
+    [`${OAUTH_PATHS.protectedResourceMetadata}/v2/first/mcp`, 'first', '/v2/first/mcp'],
+    [`${OAUTH_PATHS.protectedResourceMetadata}/second/mcp`, 'second', '/second/mcp'],
+  ])('%s describes %s at %s', (path, name, route) => {
+    expect(protectedResourceMetadata(servers, ISSUER, path)).toEqual({
+      resource: `${ISSUER}${route}`,
+      authorization_servers: [ISSUER],
+      scopes_supported: ['mcp'],
+      bearer_methods_supported: ['header'],
+      resource_name: name,
+    });
+  });
+
+  it.each([
+    `${OAUTH_PATHS.protectedResourceMetadata}/open/mcp`,
+    `${OAUTH_PATHS.protectedResourceMetadata}/keyed/mcp`,
+    `${OAUTH_PATHS.protectedResourceMetadata}/first`,
+    `${OAUTH_PATHS.protectedResourceMetadata}/first/mcp/`,
+    `${OAUTH_PATHS.protectedResourceMetadata}x/first/mcp`,
+  ])('has nothing at %s', (path) => {
+    expect(protectedResourceMetadata(servers, ISSUER, path)).toBeUndefined();
+  });
+
+  it('has no root document without an oauth server', () => {
+    const plain = servers.filter((server) => server.authMode !== 'oauth');
+    expect(protectedResourceMetadata(plain, ISSUER, OAUTH_PATHS.protectedResourceMetadata)).toBeUndefined();
+  });
+
+  it('is served as JSON with CORS; other methods are refused', async () => {
+    const handler = createOAuthHandler(options());
+    const path = `${OAUTH_PATHS.protectedResourceMetadata}/second/mcp`;
+
+    const get = await handler(event('GET', path));
+    expect(get.statusCode).toBe(200);
+    expect(get.headers).toMatchObject({ 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
+    expect(JSON.parse(get.body).resource).toBe(`${ISSUER}/second/mcp`);
+    expect((await handler(event('OPTIONS', path))).statusCode).toBe(204);
+    expect((await handler(event('POST', path))).statusCode).toBe(405);
+    expect((await handler(event('GET', `${OAUTH_PATHS.protectedResourceMetadata}/keyed/mcp`))).statusCode).toBe(404);
+  });
+});
+
+describe('the handler', () => {
+  it('builds every endpoint URL from the issuer, whatever Host the request carries', async () => {
+    const handler = createOAuthHandler(options());
+    const answer = await handler(
+      event('GET', OAUTH_PATHS.authorizationServerMetadata, {
+        headers: { Host: 'attacker.example' },
+        multiValueHeaders: { Host: ['attacker.example'] },
+      }),
+    );
+    expect(answer.statusCode).toBe(200);
+    const metadata = JSON.parse(answer.body);
+    expect(metadata.issuer).toBe(ISSUER);
+    expect(answer.body).not.toContain('attacker.example');
+    expect(metadata.authorization_endpoint).toBe(`${ISSUER}/oauth/authorize`);
+  });
+
+  it('answers 404 outside its paths', async () => {
+    const handler = createOAuthHandler(options());
+    for (const path of ['/', '/first/mcp', '/oauthx', '/.well-known/other']) {
+      const answer = await handler(event('GET', path));
+      expect(answer.statusCode).toBe(404);
+    }
+  });
+
+  it('answers a grants-store outage with a 5xx, logged without request data, never a stack trace', async () => {
+    const logs: string[] = [];
+    const handler = createOAuthHandler(options({}, logs));
+    const answer = await handler(
+      event('POST', '/oauth/register', {
+        headers: { 'content-type': 'application/json' },
+        multiValueHeaders: { 'content-type': ['application/json'] },
+        body: JSON.stringify({ redirect_uris: ['https://client.example/cb'], token_endpoint_auth_method: 'none' }),
+      }),
+    );
+    expect(answer.statusCode).toBeGreaterThanOrEqual(500);
+    expect(answer.body).not.toMatch(/\n\s+at /);
+    expect(logs.join('\n')).toMatch(/GrantsStoreUnavailableError/);
+  });
+
+  it('shows an error page for a consent page without its interaction cookie', async () => {
+    const handler = createOAuthHandler(options());
+    const answer = await handler(event('GET', '/oauth/interaction/abc123'));
+    expect(answer.statusCode).toBe(400);
+    expect(answer.headers).toMatchObject({ 'x-frame-options': 'DENY', 'cache-control': 'no-store' });
+    expect(answer.body).toContain('expired');
+  });
+
+  it('refuses an oversized consent form', async () => {
+    const handler = createOAuthHandler(options());
+    const answer = await handler(event('POST', '/oauth/interaction/abc123', { body: 'a'.repeat(9000) }));
+    expect(answer.statusCode).toBe(413);
+  });
+});
+
+describe('the consent page', () => {
+  it('escapes what a client registered', () => {
+    const page = renderConsentPage({
+      action: 'https://mcp.example.com/oauth/interaction/u1',
+      csrfToken: 't"><script>',
+      clientName: '<img src=x onerror=alert(1)>',
+      redirectHost: 'evil.example"',
+      serverName: 'first',
+    });
+    expect(page.body).not.toContain('<img');
+    expect(page.body).not.toContain('<script>');
+    expect(page.body).toContain(escapeHtml('<img src=x onerror=alert(1)>'));
+    expect(page.headers['Content-Security-Policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+  });
+});
