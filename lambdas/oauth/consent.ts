@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { OAUTH_SCOPE, serverForResource } from '../../config/oauth';
+import { OAUTH_SCOPE } from '../../config/oauth';
 import type { ResolvedServer } from '../../config/types';
 import { digestApiKey, isExpired, isWellFormedApiKey } from '../keys/key-format';
 import type { KeyRecord, KeyStore } from '../keys/key-store';
@@ -9,6 +9,7 @@ import { KeyStoreUnavailableError } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
 import { renderConsentPage, renderErrorPage, type Page } from './pages';
 import { interactionPath } from './provider';
+import { oauthServerForResource } from './resources';
 
 export interface ConsentOptions {
   readonly provider: Provider;
@@ -80,7 +81,7 @@ export function createConsentListener(options: ConsentOptions): ConsentListener 
     const { params } = details;
     const clientId = typeof params.client_id === 'string' ? params.client_id : '';
     const resource = typeof params.resource === 'string' ? params.resource : '';
-    const server = serverForResource(servers, issuer, resource);
+    const server = oauthServerForResource(servers, issuer, resource);
     const client = await provider.Client.find(clientId);
     if (!client || !server) {
       return fail(400, 'invalid_request', 'the authorization request names no known client or no single OAuth server');

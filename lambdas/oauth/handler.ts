@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { OAUTH_PATHS, serverForResource } from '../../config/oauth';
+import { OAUTH_PATHS } from '../../config/oauth';
 import { servers as configuredServers } from '../../config/servers';
 import type { ResolvedServer } from '../../config/types';
 import { createDocumentClient } from '../keys/dynamo-client';
@@ -15,6 +15,7 @@ import { protectedResourceMetadata } from './metadata';
 import { runNodeListener, type NodeRequestInit, type NodeResponse } from './node-http';
 import { renderErrorPage } from './pages';
 import { buildProvider } from './provider';
+import { oauthServerForResource } from './resources';
 import { readOAuthSettings } from './settings';
 
 export interface OAuthServerOptions {
@@ -60,7 +61,7 @@ export function createOAuthHandler(options: OAuthServerOptions): OAuthHandler {
   const Adapter = createGrantsAdapter({
     client: options.grants.client,
     tableName: options.grants.tableName,
-    serverForResource: (resource) => serverForResource(servers, issuer, resource)?.name,
+    serverForResource: (resource) => oauthServerForResource(servers, issuer, resource)?.name,
     clock,
   });
   const provider = buildProvider({ issuer, servers, Adapter, keyStore, cookieKeys: options.cookieKeys, logger, clock });

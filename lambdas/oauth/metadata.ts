@@ -1,5 +1,6 @@
 import { OAUTH_PATHS, OAUTH_SCOPE, resourceUri } from '../../config/oauth';
 import type { ResolvedServer } from '../../config/types';
+import { oauthServerForResource } from './resources';
 
 /** An RFC 9728 protected-resource metadata document. */
 export interface ProtectedResourceMetadata {
@@ -13,9 +14,10 @@ export interface ProtectedResourceMetadata {
 /**
  * The protected-resource metadata served at `path`, or undefined when that path describes no
  * `oauth` server. A server's document sits at the well-known path with its route inserted
- * (RFC 9728 §3.1); the bare well-known path describes the first `oauth` server in configuration
- * order (its first route), for clients that look there before reading `WWW-Authenticate`.
- * Servers of other modes have none: they never invite OAuth discovery.
+ * (RFC 9728 §3.1); for a `{param}` route, with the concrete path the client used, which is then
+ * the resource. The bare well-known path describes the first `oauth` server in configuration
+ * order (its first route without a `{param}`), for clients that look there before reading
+ * `WWW-Authenticate`. Servers of other modes have none: they never invite OAuth discovery.
  */
 export function protectedResourceMetadata(
   servers: readonly ResolvedServer[],
@@ -24,12 +26,22 @@ export function protectedResourceMetadata(
 ): ProtectedResourceMetadata | undefined {
   const prefix = OAUTH_PATHS.protectedResourceMetadata;
   if (path !== prefix && !path.startsWith(`${prefix}/`)) return undefined;
-  const oauthServers = servers.filter((server) => server.authMode === 'oauth');
-  const route = path.slice(prefix.length);
-  const server = route === '' ? oauthServers[0] : oauthServers.find((candidate) => candidate.routes.includes(route));
+  let route = path.slice(prefix.length);
+  let server: ResolvedServer | undefined;
+  if (route === '') {
+    for (const candidate of servers.filter((s) => s.authMode === 'oauth')) {
+      const literal = candidate.routes.find((r) => !r.includes('{'));
+      if (literal) {
+        [server, route] = [candidate, literal];
+        break;
+      }
+    }
+  } else {
+    server = oauthServerForResource(servers, issuer, resourceUri(issuer, route));
+  }
   if (!server) return undefined;
   return {
-    resource: resourceUri(issuer, route === '' ? server.routes[0] : route),
+    resource: resourceUri(issuer, route),
     authorization_servers: [issuer],
     // Without it the MCP SDK's client sends no `resource` parameter.
     scopes_supported: [OAUTH_SCOPE],

@@ -1,12 +1,13 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import Provider, { errors, type AdapterConstructor, type KoaContextWithOIDC, type ErrorOut } from 'oidc-provider';
-import { OAUTH_PATHS, OAUTH_SCOPE, serverForResource } from '../../config/oauth';
+import { OAUTH_PATHS, OAUTH_SCOPE } from '../../config/oauth';
 import type { ResolvedServer } from '../../config/types';
 import { isExpired } from '../keys/key-format';
 import type { KeyStore } from '../keys/key-store';
 import { describeError, type Logger } from '../shared/logger';
 import { clientSecretMatches } from './grants-adapter';
 import { renderErrorPage } from './pages';
+import { oauthServerForResource } from './resources';
 
 /** Lifetimes, in seconds. */
 export const OAUTH_TTL = {
@@ -106,7 +107,7 @@ export function buildProvider(options: ProviderOptions): Provider {
         },
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string) => {
-          if (!serverForResource(servers, issuer, resource)) {
+          if (!oauthServerForResource(servers, issuer, resource)) {
             throw new errors.InvalidTarget('the resource is not an MCP server of this gateway that uses OAuth');
           }
           return {

@@ -23,6 +23,7 @@ const servers = resolveServers([
   { name: 'alpha', authMode: 'oauth', tools: ['echo'] },
   { name: 'beta', authMode: 'oauth', tools: ['echo'] },
   { name: 'plain', authMode: 'apiKey', tools: ['echo'] },
+  { name: 'tenant', authMode: 'oauth', tools: ['echo'], routes: ['/t/{tenant}/mcp'] },
 ]);
 
 let dynamo: EmbeddedDynamo;
@@ -496,6 +497,30 @@ describe('the authorization and token endpoints', () => {
     expect(loser.body.error).toBe('invalid_grant');
     const afterwards = await tokenRequest({ ...refresh, refresh_token: winner.body.refresh_token });
     expect(afterwards.body.error).toBe('invalid_grant');
+  });
+
+  it('binds a token to a server of {param} routes through the concrete resource its metadata names', async () => {
+    const { apiKey: tenantKey, keyId } = await newKey('tenant');
+    const resource = resourceUri(issuer, '/t/acme/mcp');
+    const metadata = (await (await fetch(protectedResourceMetadataUrl(issuer, '/t/acme/mcp'))).json()) as {
+      resource: string;
+    };
+    expect(metadata.resource).toBe(resource);
+    const { code, verifier } = await codeFor(clientId, tenantKey, { resource });
+
+    const tokens = await tokenRequest({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: TEST_REDIRECT_URL,
+      client_id: clientId,
+    });
+
+    expect(tokens.status).toBe(200);
+    expect(await grantsItem(accessTokenItemId(sha256Hex(tokens.body.access_token)))).toMatchObject({
+      keyId,
+      server: 'tenant',
+    });
   });
 
   it('stops refreshing once the key behind the grant is revoked', async () => {

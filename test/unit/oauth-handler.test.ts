@@ -6,6 +6,7 @@ import { MemoryKeyStore } from '../../lambdas/keys/memory-key-store';
 import { createOAuthHandler, type OAuthServerOptions } from '../../lambdas/oauth/handler';
 import { protectedResourceMetadata } from '../../lambdas/oauth/metadata';
 import { escapeHtml, renderConsentPage } from '../../lambdas/oauth/pages';
+import { oauthServerForResource } from '../../lambdas/oauth/resources';
 import { readOAuthSettings } from '../../lambdas/oauth/settings';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
@@ -16,6 +17,7 @@ const servers = resolveServers([
   { name: 'keyed', authMode: 'apiKey', tools: ['echo'] },
   { name: 'first', authMode: 'oauth', tools: ['echo'], routes: ['/first/mcp', '/v2/first/mcp'] },
   { name: 'second', authMode: 'oauth', tools: ['echo'] },
+  { name: 'tenant', authMode: 'oauth', tools: ['echo'], routes: ['/t/{tenant}/mcp'] },
 ]);
 
 /** A DynamoDB that is down: every call fails. */
@@ -92,6 +94,7 @@ describe('protected-resource metadata', () => {
     [`${OAUTH_PATHS.protectedResourceMetadata}/first/mcp`, 'first', '/first/mcp'],
     [`${OAUTH_PATHS.protectedResourceMetadata}/v2/first/mcp`, 'first', '/v2/first/mcp'],
     [`${OAUTH_PATHS.protectedResourceMetadata}/second/mcp`, 'second', '/second/mcp'],
+    [`${OAUTH_PATHS.protectedResourceMetadata}/t/acme/mcp`, 'tenant', '/t/acme/mcp'],
   ])('%s describes %s at %s', (path, name, route) => {
     expect(protectedResourceMetadata(servers, ISSUER, path)).toEqual({
       resource: `${ISSUER}${route}`,
@@ -108,8 +111,20 @@ describe('protected-resource metadata', () => {
     `${OAUTH_PATHS.protectedResourceMetadata}/first`,
     `${OAUTH_PATHS.protectedResourceMetadata}/first/mcp/`,
     `${OAUTH_PATHS.protectedResourceMetadata}x/first/mcp`,
+    `${OAUTH_PATHS.protectedResourceMetadata}/t/mcp`,
+    `${OAUTH_PATHS.protectedResourceMetadata}/t//mcp`,
   ])('has nothing at %s', (path) => {
     expect(protectedResourceMetadata(servers, ISSUER, path)).toBeUndefined();
+  });
+
+  it('describes at the root the first oauth server with a route without {param}', () => {
+    const templatedFirst = [
+      ...servers.filter((server) => server.name === 'tenant'),
+      ...servers.filter((server) => server.name !== 'tenant'),
+    ];
+    expect(protectedResourceMetadata(templatedFirst, ISSUER, OAUTH_PATHS.protectedResourceMetadata)?.resource).toBe(
+      `${ISSUER}/first/mcp`,
+    );
   });
 
   it('has no root document without an oauth server', () => {
@@ -128,6 +143,25 @@ describe('protected-resource metadata', () => {
     expect((await handler(event('OPTIONS', path))).statusCode).toBe(204);
     expect((await handler(event('POST', path))).statusCode).toBe(405);
     expect((await handler(event('GET', `${OAUTH_PATHS.protectedResourceMetadata}/keyed/mcp`))).statusCode).toBe(404);
+  });
+});
+
+describe('oauthServerForResource', () => {
+  it.each([
+    [`${ISSUER}/first/mcp`, 'first'],
+    [`${ISSUER}/v2/first/mcp`, 'first'],
+    [`${ISSUER}/t/acme/mcp`, 'tenant'],
+    [`${ISSUER}/keyed/mcp`, undefined],
+    [`${ISSUER}/open/mcp`, undefined],
+    [`${ISSUER}/first/mcp?x=1`, undefined],
+    [`${ISSUER}/first/mcp#f`, undefined],
+    [`${ISSUER}/t/acme/mcp?x=1`, undefined],
+    [`${ISSUER}/t//mcp`, undefined],
+    ['https://other.example.com/first/mcp', undefined],
+    [`${ISSUER}.evil.example/first/mcp`, undefined],
+    [ISSUER, undefined],
+  ])('%s names %p', (resource, name) => {
+    expect(oauthServerForResource(servers, ISSUER, resource)?.name).toBe(name);
   });
 });
 
