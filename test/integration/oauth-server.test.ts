@@ -430,6 +430,16 @@ describe('the authorization and token endpoints', () => {
     expect(visit.page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   });
 
+  it.each([
+    ['an http URL', 'http://client.example/oauth-client.json'],
+    ['a private address', 'https://127.0.0.1:1/oauth-client.json'],
+  ])('refuses a client ID metadata document at %s, redirecting nowhere', async (_, clientIdUrl) => {
+    const visit = await new ConsentBrowser().follow(authorizationUrl(clientIdUrl).url.href);
+    expect(visit.redirectedTo).toBeUndefined();
+    expect(visit.page.status).toBe(400);
+    expect(visit.page.html).toContain('invalid_client');
+  });
+
   it('refuses a code used twice (invalid_grant) and ends the tokens it gave', async () => {
     const { code, verifier } = await codeFor(clientId, apiKey);
     const exchange = {
