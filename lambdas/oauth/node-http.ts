@@ -21,6 +21,9 @@ export interface NodeResponse {
   readonly body: Buffer;
 }
 
+/** How long a response may go on after its listener returned. */
+const LISTENER_GRACE_MS = 5000;
+
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /**
@@ -29,8 +32,9 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknow
  * collected instead of written to a socket. Resolves when the listener ends the response.
  */
 export function runNodeListener(
-  prepare: (req: IncomingMessage, res: ServerResponse) => unknown,
+  listener: NodeListener,
   init: NodeRequestInit,
+  graceMs: number = LISTENER_GRACE_MS,
 ): Promise<NodeResponse> {
   const socket = {
     encrypted: init.encrypted,
@@ -108,9 +112,14 @@ export function runNodeListener(
       return res;
     }) as typeof res.end;
     Promise.resolve()
-      .then(() => prepare(req, res))
+      .then(() => listener(req, res))
       .then(() => {
-        if (!ended) reject(new Error('the listener returned without ending the response'));
+        // A streamed body may end after the listener returns; one that never ends is a failure.
+        if (ended) return;
+        const timer = setTimeout(() => {
+          if (!ended) reject(new Error('the listener did not end the response'));
+        }, graceMs);
+        res.once('finish', () => clearTimeout(timer));
       }, reject);
   });
 }
