@@ -42,6 +42,12 @@ export interface LocalStackOptions {
   readonly logger?: Logger;
   /** Loads the authorizer; replaced by tests of the fail-closed path. @default the real handler */
   readonly loadAuthorizer?: () => Promise<AuthorizerFunction>;
+  /**
+   * The time, in epoch milliseconds, for everything that decides by it: the gateway's result
+   * cache, the authorizer (its lookup cache and key expiry) and the keys made through `keys`.
+   * Tests move it instead of waiting. @default Date.now
+   */
+  readonly clock?: () => number;
 }
 
 export interface LocalStack {
@@ -58,14 +64,14 @@ export interface LocalStack {
 }
 
 /**
- * Starts the embedded DynamoDB, the demo downstream API and the local gateway, and points the
- * real handlers at them. The handlers read their settings once per process, like a Lambda
- * container, so one process runs one local stack.
+ * Starts the embedded DynamoDB, the demo downstream API and the local gateway, which invokes
+ * the real handlers, each built for this stack's servers, key store and clock.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const servers = options.servers ?? configuredServers;
   const logger = options.logger ?? createLogger('local-gateway');
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 60;
+  const clock = options.clock ?? Date.now;
   const started: Server[] = [];
   let dynamo: EmbeddedDynamo | undefined;
   try {
@@ -96,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger,
       answers: options.answers ?? STACK_ANSWERS,
       integration: mcpHandler,
+      nowMs: clock,
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {
@@ -106,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             store: keyStore,
             servers,
             cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).lookupSeconds,
+            clock,
           });
         }),
     });
@@ -119,7 +127,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint,
       downstreamUrl: process.env.DOWNSTREAM_URL,
       tableName: LOCAL_TABLE_NAME,
-      keys: new KeyService({ store: embedded.store, servers }),
+      keys: new KeyService({ store: embedded.store, servers, now: () => new Date(clock()) }),
       servers,
       stopDynamo: () => embedded.stop(),
       startDynamo: () => embedded.start(),
