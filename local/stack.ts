@@ -44,6 +44,12 @@ export interface LocalStackOptions {
   readonly logger?: Logger;
   /** Loads the authorizer; replaced by tests of the fail-closed path. @default the real handler */
   readonly loadAuthorizer?: () => Promise<AuthorizerFunction>;
+  /**
+   * The time, in epoch milliseconds, for everything that decides by it: the gateway's result
+   * cache, the authorizer (its lookup cache and key expiry) and the keys made through `keys`.
+   * Tests move it instead of waiting. @default Date.now
+   */
+  readonly clock?: () => number;
 }
 
 export interface LocalStack {
@@ -62,14 +68,14 @@ export interface LocalStack {
 }
 
 /**
- * Starts the embedded DynamoDB, the demo downstream API and the local gateway, and points the
- * real handlers at them. The handlers read their settings once per process, like a Lambda
- * container, so one process runs one local stack.
+ * Starts the embedded DynamoDB, the demo downstream API and the local gateway, which invokes
+ * the real handlers, each built for this stack's servers, key store and clock.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const servers = options.servers ?? configuredServers;
   const logger = options.logger ?? createLogger('local-gateway');
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 60;
+  const clock = options.clock ?? Date.now;
   const started: Server[] = [];
   const usesOAuth = servers.some((server) => server.authMode === 'oauth');
   let dynamo: EmbeddedDynamo | undefined;
@@ -136,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             },
           }
         : undefined,
+      nowMs: clock,
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {
@@ -147,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             servers,
             cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).lookupSeconds,
             ...(usesOAuth ? { tokens: loadTokenStore(grantsClient) } : {}),
+            clock,
           });
         }),
     });
@@ -159,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       downstreamUrl: process.env.DOWNSTREAM_URL,
       tableName: LOCAL_TABLE_NAME,
       ...(usesOAuth ? { grantsTableName: LOCAL_GRANTS_TABLE_NAME } : {}),
-      keys: new KeyService({ store: embedded.store, servers }),
+      keys: new KeyService({ store: embedded.store, servers, now: () => new Date(clock()) }),
       servers,
       stopDynamo: () => embedded.stop(),
       startDynamo: async () => {

@@ -12,10 +12,13 @@ const TOKEN = 'Bearer e2e-downstream-token.abc~+/=';
 
 let stack: LocalStack;
 const logLines: string[] = [];
+/** How far the stack's clock runs ahead of the real one: tests move it instead of waiting. */
+let clockOffsetMs = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({
     cacheTtlSeconds: TTL_SECONDS,
+    clock: () => Date.now() + clockOffsetMs,
     logger: createLogger('local-gateway', { sink: (line) => logLines.push(line) }),
   });
 });
@@ -67,7 +70,7 @@ describe('npm start: every demo server through the official MCP client', () => {
       const revoked = await stack.keys.create({ server: 'demo-apikey' });
       await stack.keys.revoke(revoked.record.keyId);
       const expiring = await stack.keys.create({ server: 'demo-apikey', expiresInSeconds: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clockOffsetMs += 1100;
 
       expect(await connectStatus('demo-apikey')).toBe(401);
       expect(await connectStatus('demo-apikey', { 'x-api-key': 'mcpg_' + 'U'.repeat(32) })).toBe(401);
@@ -101,7 +104,7 @@ describe('npm start: every demo server through the official MCP client', () => {
       expect(await connectStatus('demo-apikey', { 'x-api-key': apiKey })).toBe(200);
 
       await stack.keys.revoke(record.keyId);
-      await new Promise((resolve) => setTimeout(resolve, TTL_SECONDS * 1000 + 50));
+      clockOffsetMs += TTL_SECONDS * 1000 + 50;
 
       expect(await connectStatus('demo-apikey', { 'x-api-key': apiKey })).toBe(401);
     });
