@@ -138,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
                 grants: { client: grantsClient, tableName: LOCAL_GRANTS_TABLE_NAME },
                 // A fresh secret per start: consent cookies of an earlier run no longer count.
                 cookieKeys: [randomBytes(32).toString('base64url')],
+                clock,
               });
             },
           }
