@@ -1,9 +1,9 @@
 import { Annotations, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { servers } from '../config/servers';
-import type { ServerConfig } from '../config/types';
 import { existingApisFromContext, ExistingApisStack } from './existing-apis-stack';
 import { McpGateStack } from './mcp-gate-stack';
+import { deployableServers } from './server-functions';
 import {
   authCacheTtlFromContext,
   booleanFromContext,
@@ -61,14 +61,4 @@ export function buildMcpGateApp(app: App): McpGateApp {
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { main, existingApis };
-}
-
-/** The servers the stacks can deploy, and the names of the `oauth` servers left out. */
-export function deployableServers<T extends ServerConfig>(
-  all: readonly T[],
-): { readonly deployable: readonly T[]; readonly oauth: readonly string[] } {
-  return {
-    deployable: all.filter((server) => server.authMode !== 'oauth'),
-    oauth: all.filter((server) => server.authMode === 'oauth').map((server) => server.name),
-  };
 }

@@ -11,7 +11,7 @@ import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import { PREFLIGHT_METHOD } from '../config/routes';
 import type { McpServerFunction } from './mcp-server-function';
-import { addServerFunctions } from './server-functions';
+import { addServerFunctions, deployableServers } from './server-functions';
 import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
 
 /** A REST API this app does not manage, by id. */
@@ -73,7 +73,7 @@ export class ExistingApisStack extends Stack {
     if (!props.restApi && !props.httpApiId) {
       throw new ConfigError('ExistingApisStack needs restApi or httpApiId (an API to attach to)');
     }
-    const servers = resolveServers(props.servers ?? configuredServers);
+    const servers = resolveServers(props.servers ?? deployableServers(configuredServers).deployable);
 
     this.keysTable = props.keysTableName
       ? dynamodb.Table.fromTableName(this, 'Keys', props.keysTableName)

@@ -12,7 +12,7 @@ import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import type { McpServerFunction } from './mcp-server-function';
 import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
-import { addServerFunctions } from './server-functions';
+import { addServerFunctions, deployableServers } from './server-functions';
 import { pascalCase } from './settings';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
@@ -82,7 +82,7 @@ export class McpGateStack extends Stack {
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
-    const servers = resolveServers(props.servers ?? configuredServers);
+    const servers = resolveServers(props.servers ?? deployableServers(configuredServers).deployable);
     const throttling = props.throttling ?? DEFAULT_STAGE_THROTTLING;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 

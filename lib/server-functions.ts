@@ -49,3 +49,13 @@ export function addServerFunctions(scope: Construct, props: ServerFunctionsProps
   acknowledgeRuntime(props.authorizer.handler, ...functions.map((mcp) => mcp.handler));
   return functions;
 }
+
+/** The servers the stacks can deploy, and the names of the `oauth` servers left out. */
+export function deployableServers<T extends ServerConfig>(
+  all: readonly T[],
+): { readonly deployable: readonly T[]; readonly oauth: readonly string[] } {
+  return {
+    deployable: all.filter((server) => server.authMode !== 'oauth'),
+    oauth: all.filter((server) => server.authMode === 'oauth').map((server) => server.name),
+  };
+}

@@ -1,10 +1,14 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { servers } from '../../config/servers';
+import { servers as configuredServers } from '../../config/servers';
+import { deployableServers } from '../../lib/server-functions';
 import { buildMcpGateApp } from '../../lib/app';
 import { ExistingApisStack } from '../../lib/existing-apis-stack';
 import { CONTEXT_KEYS } from '../../lib/settings';
 import { appWithoutBundling, unacknowledgedNagFindings } from './support';
+
+/** What the stacks deploy of the configuration: every server but the `oauth` ones. */
+const servers = deployableServers(configuredServers).deployable;
 
 // Arrange once: the app mode that attaches to an existing REST API (deploying to its stage)
 // and an existing HTTP API, both imported by id; and a stack on an existing keys table.

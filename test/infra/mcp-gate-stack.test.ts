@@ -5,10 +5,11 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ConfigError } from '../../config/errors';
 import { servers as configuredServers } from '../../config/servers';
-import { buildMcpGateApp, deployableServers, STACK_IDS } from '../../lib/app';
+import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { McpGateStack } from '../../lib/mcp-gate-stack';
 import { McpServerFunction } from '../../lib/mcp-server-function';
+import { deployableServers } from '../../lib/server-functions';
 import { CONTEXT_KEYS } from '../../lib/settings';
 import { appAsSynthesized, appWithoutBundling, unacknowledgedNagFindings } from './support';
 
