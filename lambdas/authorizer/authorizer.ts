@@ -90,13 +90,7 @@ export class AuthorizerCore {
         ? error
         : new KeyStoreUnavailableError('key lookup failed', { cause: error });
     }
-    const decision = decide(
-      checked.target,
-      record,
-      this.options.servers,
-      Math.floor(this.clock() / 1000),
-      request.hasAuthorization,
-    );
+    const decision = decide(checked.target, record, this.options.servers, Math.floor(this.clock() / 1000));
     return this.conclude(decision, prefix, request, checked.target, record?.digest, 'key');
   }
 

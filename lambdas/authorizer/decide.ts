@@ -94,18 +94,20 @@ function precheckBearer(
 
 /**
  * The decision for a looked-up key on a route of `target`, whose identity headers precheck
- * has seen. A valid key gets an Allow naming its own server: that policy covers only its own
- * server's routes, so a key used on another server's route ends in API Gateway's 403. The one
- * exception is a key whose own server needs an `Authorization` this request did not carry: no
- * Allow is ever made for such a server without one, so that key gets an explicit Deny, which
- * is 403 as well. Either way a valid key on another server's route is 403, whatever the modes.
+ * has seen. A valid key of a server in the target's mode gets an Allow naming its own server:
+ * API Gateway caches that answer per mode's authorizer and key, and the policy covers only the
+ * key's own server's routes, so it is right for every route that authorizer guards, and a key
+ * used on another server's route ends in 403. A key of a server in another mode arrived
+ * through identity sources its own server does not read (an `apiKey` server's key as an
+ * `oauth` server's bearer, a `bearerPassthrough` key without its `Authorization`): it gets an
+ * explicit Deny, also 403, so no Allow for a server is ever made from credentials that server
+ * would not accept. Either way a valid key on another server's route is 403.
  */
 export function decide(
   target: ResolvedServer,
   record: KeyRecord | undefined,
   servers: readonly ResolvedServer[],
   nowSeconds: number,
-  hasAuthorization: boolean,
 ): Decision {
   if (!record) return { effect: 'unauthorized', reason: 'unknown-key' };
   const keyId = record.keyId;
@@ -114,7 +116,7 @@ export function decide(
   const server = servers.find((s) => s.name === record.server && isGuarded(s.authMode));
   if (!server) return { effect: 'unauthorized', reason: 'key-server-not-configured', keyId };
   const crossServer = server.name !== target.name;
-  if (crossServer && NEEDS_AUTHORIZATION[server.authMode] && !hasAuthorization) {
+  if (crossServer && server.authMode !== target.authMode) {
     return { effect: 'forbidden', reason: 'key-of-other-server', server, keyId };
   }
   return { effect: 'allow', server, keyId, crossServer };

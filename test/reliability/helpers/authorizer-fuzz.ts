@@ -231,13 +231,18 @@ export function checkPolicy(
     .map((value) => validKeys.get(value.trim()))
     .filter((key): key is FuzzKey => key !== undefined);
   const hasAuthorization = headerValues(event, 'authorization').some((value) => value.trim() !== '');
+  // An `oauth` server reads only Authorization, where one of its keys may stand as the bearer.
+  const bearerKeys = headerValues(event, 'authorization')
+    .map((value) => validKeys.get(/^bearer\s+(\S+)$/i.exec(value.trim())?.[1] ?? ''))
+    .filter((key): key is FuzzKey => key !== undefined);
+  const presentedTo = (server: ResolvedServer): FuzzKey[] => (server.authMode === 'oauth' ? bearerKeys : presented);
   const match = /^(arn:[^/]+\/[^/]+)\//.exec(arn);
   const prefix = match?.[1] ?? `${API_PREFIX}/prod`;
   for (const server of servers) {
     for (const method of ['POST', 'GET']) {
       for (const route of server.routes) {
         if (evaluatePolicy(policy.policyDocument, `${prefix}/${method}${route}`) !== 'allow') continue;
-        const key = presented.find((candidate) => candidate.server === server.name);
+        const key = presentedTo(server).find((candidate) => candidate.server === server.name);
         if (!key) problems.push(`allows ${method} ${route} without a valid key of ${server.name}`);
         else if (server.authMode === 'bearerPassthrough' && !hasAuthorization) {
           problems.push(`allows ${route} (bearerPassthrough) without Authorization`);
@@ -249,7 +254,7 @@ export function checkPolicy(
     }
   }
   const keyId = policy.context?.keyId;
-  const owner = presented.find((key) => key.keyId === keyId);
+  const owner = [...presented, ...bearerKeys].find((key) => key.keyId === keyId);
   if (!owner) problems.push(`context keyId ${String(keyId)} is no presented valid key`);
   else if (policy.context?.server !== owner.server || policy.principalId !== owner.keyId) {
     problems.push(`context ${JSON.stringify(policy.context)} does not match key ${owner.keyId} of ${owner.server}`);
