@@ -90,7 +90,13 @@ export class AuthorizerCore {
         ? error
         : new KeyStoreUnavailableError('key lookup failed', { cause: error });
     }
-    const decision = decide(checked.target, record, this.options.servers, Math.floor(this.clock() / 1000));
+    const decision = decide(
+      checked.target,
+      record,
+      this.options.servers,
+      Math.floor(this.clock() / 1000),
+      request.hasAuthorization,
+    );
     return this.conclude(decision, prefix, request, checked.target, record?.digest, 'key');
   }
 

@@ -42,6 +42,14 @@ const NEEDS_AUTHORIZATION = Object.fromEntries(
   AUTH_MODES.map((mode) => [mode, IDENTITY_HEADERS[mode].some((header) => header.toLowerCase() === 'authorization')]),
 ) as Readonly<Record<AuthMode, boolean>>;
 
+/** Per mode, the header its key is read from: `x-api-key`, or `Authorization` (as a bearer) where that is the only one. */
+const KEY_HEADER = Object.fromEntries(
+  AUTH_MODES.map((mode) => [
+    mode,
+    IDENTITY_HEADERS[mode].find((header) => header.toLowerCase() === 'x-api-key') ?? 'Authorization',
+  ]),
+) as Readonly<Record<AuthMode, string>>;
+
 /** What precheck lets through: the key to look up, or (on an `oauth` server's route) a bearer token. */
 export type Checked =
   | { readonly target: ResolvedServer; readonly apiKey: string }
@@ -94,20 +102,20 @@ function precheckBearer(
 
 /**
  * The decision for a looked-up key on a route of `target`, whose identity headers precheck
- * has seen. A valid key of a server in the target's mode gets an Allow naming its own server:
- * API Gateway caches that answer per mode's authorizer and key, and the policy covers only the
- * key's own server's routes, so it is right for every route that authorizer guards, and a key
- * used on another server's route ends in 403. A key of a server in another mode arrived
- * through identity sources its own server does not read (an `apiKey` server's key as an
- * `oauth` server's bearer, a `bearerPassthrough` key without its `Authorization`): it gets an
- * explicit Deny, also 403, so no Allow for a server is ever made from credentials that server
- * would not accept. Either way a valid key on another server's route is 403.
+ * has seen. A valid key gets an Allow naming its own server: API Gateway caches that answer
+ * per authorizer and identity values, and the policy covers only the key's own server's routes,
+ * so it is right for every route, and a key used on another server's route ends in 403. Unless
+ * the request did not present the key as its own server reads it (an `apiKey` server's key as
+ * an `oauth` server's bearer, a `bearerPassthrough` key without its `Authorization`): then it
+ * gets an explicit Deny, also 403, so no Allow for a server is ever made from credentials that
+ * server would refuse. Either way a valid key on another server's route is 403.
  */
 export function decide(
   target: ResolvedServer,
   record: KeyRecord | undefined,
   servers: readonly ResolvedServer[],
   nowSeconds: number,
+  hasAuthorization: boolean,
 ): Decision {
   if (!record) return { effect: 'unauthorized', reason: 'unknown-key' };
   const keyId = record.keyId;
@@ -116,7 +124,10 @@ export function decide(
   const server = servers.find((s) => s.name === record.server && isGuarded(s.authMode));
   if (!server) return { effect: 'unauthorized', reason: 'key-server-not-configured', keyId };
   const crossServer = server.name !== target.name;
-  if (crossServer && server.authMode !== target.authMode) {
+  const presentedAsItsOwn =
+    KEY_HEADER[server.authMode] === KEY_HEADER[target.authMode] &&
+    (!NEEDS_AUTHORIZATION[server.authMode] || hasAuthorization);
+  if (crossServer && !presentedAsItsOwn) {
     return { effect: 'forbidden', reason: 'key-of-other-server', server, keyId };
   }
   return { effect: 'allow', server, keyId, crossServer };

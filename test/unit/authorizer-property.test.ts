@@ -113,6 +113,7 @@ describe('authorizer properties', () => {
     expect((outcomes.allow ?? 0) + (outcomes['other-server'] ?? 0) + (outcomes.unauthorized ?? 0)).toBe(RUNS);
     const unseen = [
       'allow:valid-key',
+      'allow:key-of-other-server',
       'deny:key-of-other-server',
       'unauthorized:missing-key',
       'unauthorized:malformed-key',

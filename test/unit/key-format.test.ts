@@ -134,7 +134,7 @@ describe('isExpired', () => {
     for (const expiresAt of [undefined, now + 1, now, now - 1, String(now - 1), 'soon', null]) {
       const expired = isExpired(record(expiresAt), now);
 
-      expect(decide(target, record(expiresAt), servers, now)).toMatchObject({
+      expect(decide(target, record(expiresAt), servers, now, false)).toMatchObject({
         effect: expired ? 'unauthorized' : 'allow',
       });
       expect(keyStatus(record(expiresAt), now)).toBe(expired ? 'expired' : 'active');
