@@ -1,6 +1,4 @@
 import {
-  CreateTableCommand,
-  DescribeTableCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
@@ -9,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { createTableIfMissing, tableExists } from '../shared/dynamo-tables';
 import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
 import type { KeyRecord, KeyStore } from './key-store';
 import { KEYS_TABLE_SCHEMA } from './table-schema';
@@ -162,49 +161,22 @@ function unavailable(operation: string, error: unknown): KeyStoreUnavailableErro
 }
 
 /** Whether the table exists (any status); other failures throw `KeyStoreUnavailableError`. */
-export async function keysTableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
-    throw unavailable('DescribeTable', error);
-  }
+export function keysTableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  return tableExists(client, tableName, unavailable);
 }
 
 /**
  * Creates the keys table with the deployed table's key schema if it does not exist
  * (the local stack and the tests; the CDK stack creates the real one). True when it created it.
  */
-export async function ensureKeysTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  if (await keysTableExists(client, tableName)) return false;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: KEYS_TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
-          { AttributeName: KEYS_TABLE_SCHEMA.keyIdAttribute, AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: KEYS_TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: KEYS_TABLE_SCHEMA.keyIdIndex,
-            KeySchema: [{ AttributeName: KEYS_TABLE_SCHEMA.keyIdAttribute, KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
-    for (let waited = 0; waited < 30_000; waited += 50) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (Table?.TableStatus === 'ACTIVE') return true;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`table ${tableName} did not become ACTIVE`);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceInUseException') return false;
-    throw unavailable('CreateTable', error);
-  }
+export function ensureKeysTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  return createTableIfMissing(
+    client,
+    {
+      tableName,
+      partitionKey: KEYS_TABLE_SCHEMA.partitionKey,
+      indexes: [{ name: KEYS_TABLE_SCHEMA.keyIdIndex, attribute: KEYS_TABLE_SCHEMA.keyIdAttribute }],
+    },
+    unavailable,
+  );
 }
