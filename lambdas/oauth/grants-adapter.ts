@@ -10,6 +10,7 @@ import {
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 import { UnboundTokenError } from './errors';
 import { GRANTS_TABLE_SCHEMA } from './grants-schema';
+import { OAUTH_TTL } from './lifetimes';
 import { unavailable } from './grants-table';
 
 export interface GrantsAdapterOptions {
@@ -111,9 +112,10 @@ export function createGrantsAdapter(options: GrantsAdapterOptions): AdapterConst
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       const stored: AdapterPayload = { ...payload };
       delete stored.jti;
+      const lifetime = expiresIn ?? (this.model === 'Client' ? OAUTH_TTL.Client : undefined);
       const item: Record<string, unknown> = {
         id: grantsItemId(this.model, id),
-        ...(expiresIn ? { expiresAt: nowSeconds() + expiresIn } : {}),
+        ...(lifetime ? { expiresAt: nowSeconds() + lifetime } : {}),
       };
       switch (this.model) {
         case 'Client':

@@ -6,19 +6,9 @@ import { isExpired } from '../keys/key-format';
 import type { KeyStore } from '../keys/key-store';
 import { describeError, type Logger } from '../shared/logger';
 import { clientSecretMatches } from './grants-adapter';
+import { OAUTH_TTL } from './lifetimes';
 import { renderErrorPage } from './pages';
 import { oauthServerForResource } from './resources';
-
-/** Lifetimes, in seconds. */
-export const OAUTH_TTL = {
-  AccessToken: 3600,
-  AuthorizationCode: 60,
-  RefreshToken: 30 * 24 * 3600,
-  /** A connection lasts this long at most; then the person enters the key again. */
-  Grant: 30 * 24 * 3600,
-  Interaction: 600,
-  Session: 600,
-} as const;
 
 export interface ProviderOptions {
   readonly issuer: string;
@@ -32,6 +22,7 @@ export interface ProviderOptions {
 }
 
 const prefix = OAUTH_PATHS.endpointPrefix;
+const { Client: _client, ...libraryTtl } = OAUTH_TTL;
 
 /** Where each endpoint lives: everything under `/oauth`, so one gateway route serves the authorization server. */
 export const OAUTH_ROUTES = {
@@ -138,7 +129,8 @@ export function buildProvider(options: ProviderOptions): Provider {
           return false;
         }
       }),
-    ttl: { ...OAUTH_TTL },
+    // The library's own lifetimes; a client's is applied where it is stored (grants-adapter.ts).
+    ttl: libraryTtl,
     // The account is a key id; a key revoked, expired or gone ends its refreshes.
     findAccount: async (_ctx: KoaContextWithOIDC, keyId: string) => {
       const record = await keyStore.getByKeyId(keyId);

@@ -647,6 +647,16 @@ describe('behind https', () => {
 });
 
 describe('what is stored', () => {
+  it('forgets a registered client 90 days after it registered', async () => {
+    const client = await register();
+    const item = await dynamo.client.send(
+      new GetCommand({ TableName: LOCAL_GRANTS_TABLE_NAME, Key: { id: `Client:${sha256Hex(client.client_id)}` } }),
+    );
+    const expiresAt = Number(item.Item?.expiresAt);
+    const expected = Math.floor(Date.now() / 1000) + 90 * 24 * 3600;
+    expect(Math.abs(expiresAt - expected)).toBeLessThanOrEqual(5);
+  });
+
   it('holds no token, code, client secret or API key: only their hashes', async () => {
     expect(secrets.size).toBeGreaterThan(20);
     const items: Record<string, unknown>[] = [];
