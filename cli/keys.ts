@@ -3,7 +3,6 @@ import type { ResolvedServer } from '../config/types';
 import { checkKeyId, checkLabel, parseDuration } from '../lambdas/keys/key-format';
 import { keyedServer } from '../lambdas/keys/key-service';
 import type { KeySummary } from '../lambdas/keys/key-store';
-import type { TokenStore } from '../lambdas/oauth/token-store';
 import { InvalidInputError } from '../lambdas/shared/errors';
 import { readLocalState } from '../local/state';
 import { COMMANDS, commandUsage, parseCommandLine, UsageError, type CommandName, type OptionValues } from './args';
@@ -134,30 +133,26 @@ async function runCommand(
       return;
     }
     case 'revoke': {
-      // The grants table is found before anything is written: a table that is named but missing fails first.
-      const tokens = await target.tokens();
-      const revoked = await target.service.revoke(keyId!);
-      const ended = await endGrants(tokens, servers, String(revoked.server), revoked.keyId);
+      const { key: revoked, grantsEnded } = await target.service.revoke(keyId!);
+      const ended = grantsToTell(grantsEnded, servers, String(revoked.server));
       io.out(
         values.json
           ? safeJson(ended === undefined ? revoked : { ...revoked, grantsRevoked: ended })
           : `Revoked ${printable(String(revoked.keyId))} (server ${printable(String(revoked.server))}). ` +
               'It stops working within the authorizer cache TTL.' +
-              grantsText(ended, tokens !== undefined, servers, String(revoked.server)),
+              grantsText(ended, grantsEnded !== undefined, servers, String(revoked.server)),
       );
       return;
     }
     case 'rotate': {
-      const tokens = await target.tokens();
-      const { issued, old } = await target.service.rotate(keyId!, grace, { expiresInSeconds: expiresIn });
-      // Its tokens end now, whatever the grace period: an OAuth client signs in again with the new key.
-      const ended = await endGrants(tokens, servers, String(old.server), old.keyId);
+      const { issued, old, grantsEnded } = await target.service.rotate(keyId!, grace, { expiresInSeconds: expiresIn });
+      const ended = grantsToTell(grantsEnded, servers, String(old.server));
       if (!values.json) {
         io.out(
           (grace === 0
             ? `Rotated ${printable(old.keyId)}: revoked now.`
             : `Rotated ${printable(old.keyId)}: it keeps working until ${epochText(old.expiresAt)}.`) +
-            grantsText(ended, tokens !== undefined, servers, String(old.server)),
+            grantsText(ended, grantsEnded !== undefined, servers, String(old.server)),
         );
       }
       io.out(issuedText(target, servers, issued.apiKey, issued.record, values, old.keyId, ended));
@@ -171,18 +166,15 @@ function isOAuthServer(servers: readonly ResolvedServer[], name: string): boolea
 }
 
 /**
- * Ends a key's OAuth grants (with their codes and tokens) where a grants table is reachable:
- * for every key, so a server that changed mode leaves none behind. Undefined when there is no
- * table, or none was there for a key of a server without OAuth (nothing to say).
+ * The grants a revoke or rotate ended, as worth saying: undefined when there is no grants table
+ * here, or none was there for a key of a server without OAuth (nothing to say).
  */
-async function endGrants(
-  tokens: TokenStore | undefined,
+function grantsToTell(
+  ended: number | undefined,
   servers: readonly ResolvedServer[],
   server: string,
-  keyId: string,
-): Promise<number | undefined> {
-  if (!tokens) return undefined;
-  const ended = await tokens.revokeGrantsOfKey(keyId);
+): number | undefined {
+  if (ended === undefined) return undefined;
   return ended > 0 || isOAuthServer(servers, server) ? ended : undefined;
 }
 

@@ -119,6 +119,7 @@ export function planTarget(flags: TargetFlags, env: Env, local: LocalState | und
 }
 
 export interface Target {
+  /** Ends a key's OAuth grants on revoke and rotate where `tokens` finds a grants table. */
   readonly service: KeyService;
   readonly plan: TargetPlan;
   readonly table: string;
@@ -189,13 +190,14 @@ export async function openTarget(
     const name = grantsTable ?? LOCAL_GRANTS_TABLE_NAME;
     return (await keysTableExists(client, name)) ? new DynamoTokenStore(client, name) : undefined;
   };
+  const openedTokens = () => (tokens ??= openTokens());
   return {
-    service: new KeyService({ store: new DynamoKeyStore(client, table), servers }),
+    service: new KeyService({ store: new DynamoKeyStore(client, table), servers, grants: openedTokens }),
     plan,
     table,
     baseUrl,
     where,
-    tokens: () => (tokens ??= openTokens()),
+    tokens: openedTokens,
   };
 }
 

@@ -168,7 +168,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       downstreamUrl: process.env.DOWNSTREAM_URL,
       tableName: LOCAL_TABLE_NAME,
       ...(usesOAuth ? { grantsTableName: LOCAL_GRANTS_TABLE_NAME } : {}),
-      keys: new KeyService({ store: embedded.store, servers, now: () => new Date(clock()) }),
+      keys: new KeyService({
+        store: embedded.store,
+        servers,
+        // Revoke and rotate end the key's OAuth grants, as the CLI's do.
+        ...(usesOAuth ? { grants: async () => loadTokenStore(grantsClient) } : {}),
+        now: () => new Date(clock()),
+      }),
       servers,
       stopDynamo: () => embedded.stop(),
       startDynamo: async () => {
@@ -185,7 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** The authorizer's view of the grants table: access tokens by digest. */
+/** The grants table as the authorizer reads it (access tokens by digest) and key management ends a key's grants. */
 function loadTokenStore(client: EmbeddedDynamo['client']) {
   const { DynamoTokenStore } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports

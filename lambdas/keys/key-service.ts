@@ -33,11 +33,31 @@ export interface RotateOptions {
   readonly expiresInSeconds?: number;
 }
 
+/**
+ * The OAuth grants made from keys (the grants table's token store implements it): kept here
+ * so key management ends them without depending on the authorization server's code.
+ */
+export interface KeyGrants {
+  /** Deletes every grant made from this key, with its codes and tokens; answers how many grants there were. */
+  revokeGrantsOfKey(keyId: string): Promise<number>;
+}
+
 export interface KeyServiceOptions {
   readonly store: KeyStore;
   readonly servers: readonly ResolvedServer[];
+  /**
+   * Where a key's OAuth grants are, ended on revoke and rotate: the grants themselves, or how to
+   * find them (undefined: there are none here). @default none: no grants are ended
+   */
+  readonly grants?: KeyGrants | (() => Promise<KeyGrants | undefined>);
   /** @default () => new Date() */
   readonly now?: () => Date;
+}
+
+/** A key just revoked, and how many OAuth grants ended with it (undefined: no grants here). */
+export interface RevokedKey {
+  readonly key: KeySummary;
+  readonly grantsEnded?: number;
 }
 
 /**
@@ -48,11 +68,14 @@ export class KeyService {
   private readonly store: KeyStore;
   private readonly servers: readonly ResolvedServer[];
   private readonly now: () => Date;
+  private readonly grants: () => Promise<KeyGrants | undefined>;
 
   constructor(options: KeyServiceOptions) {
     this.store = options.store;
     this.servers = options.servers;
     this.now = options.now ?? (() => new Date());
+    const grants = options.grants;
+    this.grants = typeof grants === 'function' ? grants : async () => grants;
   }
 
   /** Checks every input, then stores a new key. Nothing is written when an input is wrong. */
@@ -97,24 +120,33 @@ export class KeyService {
     return (await this.store.list(server)).map(summarize);
   }
 
-  async revoke(keyId: string): Promise<KeySummary> {
+  /**
+   * Revokes the key, then ends its OAuth grants (for every key, so a server that changed mode
+   * leaves none behind). The grants are found before anything is written.
+   */
+  async revoke(keyId: string): Promise<RevokedKey> {
+    const grants = await this.grants();
     const record = await this.find(keyId);
-    return summarize(await this.store.revoke(record.digest, this.now()));
+    const key = summarize(await this.store.revoke(record.digest, this.now()));
+    return { key, grantsEnded: await grants?.revokeGrantsOfKey(record.keyId) };
   }
 
   /**
    * A new key for the same server and label; the old one stops working after `graceSeconds` (0: at once).
    * The new key expires when the old one would, unless `options.expiresInSeconds` says otherwise.
+   * The old key's OAuth grants end now, whatever the grace period: a client signs in again with
+   * the new key. `grantsEnded`: how many (undefined: no grants here).
    */
   async rotate(
     keyId: string,
     graceSeconds: number,
     options: RotateOptions = {},
-  ): Promise<{ issued: IssuedKey; old: KeySummary }> {
+  ): Promise<{ issued: IssuedKey; old: KeySummary; grantsEnded?: number }> {
     if (!(graceSeconds >= 0)) throw new InvalidInputError('the grace period must not be negative');
     if (!Number.isInteger(graceSeconds) || graceSeconds > MAX_DURATION_SECONDS)
       throw new InvalidInputError(`the grace period must be a whole number of seconds up to ${MAX_DURATION_TEXT}`);
     if (options.expiresInSeconds !== undefined) checkLifetime(options.expiresInSeconds, 'the expiry');
+    const grants = await this.grants();
     const old = await this.find(keyId);
     if (old.status !== 'active') throw new InvalidInputError(`key ${keyId} is revoked; create a new key instead`);
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
@@ -146,7 +178,7 @@ export class KeyService {
             old.digest,
             typeof oldExpiry === 'number' && Number.isFinite(oldExpiry) ? Math.min(oldEnds, oldExpiry) : oldEnds,
           );
-    return { issued, old: summarize(updated) };
+    return { issued, old: summarize(updated), grantsEnded: await grants?.revokeGrantsOfKey(old.keyId) };
   }
 
   private async find(keyId: string): Promise<KeyRecord> {

@@ -7,6 +7,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { KeyGrants } from '../keys/key-service';
 import { KeyStoreUnavailableError } from '../shared/errors';
 import { accessTokenItemId, GRANTS_TABLE_SCHEMA, type AccessTokenItem } from './grants-schema';
 
@@ -18,13 +19,11 @@ export class TokenStoreUnavailableError extends KeyStoreUnavailableError {}
  * digest of their value, and a key's grants. Implementations throw `TokenStoreUnavailableError`
  * when the table cannot answer.
  */
-export interface TokenStore {
+export interface TokenStore extends KeyGrants {
   /** The access token whose value has this SHA-256 hex digest, or undefined. One read. Expiry is the caller's check. */
   getAccessToken(digestHex: string): Promise<AccessTokenItem | undefined>;
   /** How many grants made from this key are live at `nowSeconds`. */
   countLiveGrants(keyId: string, nowSeconds: number): Promise<number>;
-  /** Deletes every grant made from this key, with its codes and tokens; answers how many grants there were. */
-  revokeGrantsOfKey(keyId: string): Promise<number>;
 }
 
 /** SHA-256 hex of a bearer token's value: what its item id carries (the value itself is never stored). */

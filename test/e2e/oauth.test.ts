@@ -1,11 +1,14 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { serverUrl } from '../../config/client-config';
 import { OAUTH_PATHS, oauthChallenge, protectedResourceMetadataUrl } from '../../config/oauth';
 import { resolveServers } from '../../config/validate';
 import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../../lib/gateway-responses';
+import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
+import { GRANTS_TABLE_SCHEMA } from '../../lambdas/oauth/grants-schema';
 import { banner } from '../../local/cli';
 import type { LocalStack } from '../../local/stack';
 import { startTestStack, withLocalGateway } from '../helpers/local-stack';
@@ -219,6 +222,47 @@ describe('an oauth server through the local gateway', () => {
     expect(after.headers.get('www-authenticate')).toBe(oauthChallenge(stack.baseUrl, ROUTE));
     await expect(whoami(client)).rejects.toThrow();
     await client.close();
+  });
+
+  /** The grants table's items made from this key: its own, and those of its grants (a refresh token, a code). */
+  async function grantItemsOf(keyId: string): Promise<Record<string, unknown>[]> {
+    const client = createDocumentClient({ endpoint: stack.dynamodbEndpoint });
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: stack.grantsTableName, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const grantIds = new Set(
+      items
+        .filter((item) => item[GRANTS_TABLE_SCHEMA.keyIdAttribute] === keyId)
+        .map((item) => item[GRANTS_TABLE_SCHEMA.grantIdAttribute]),
+    );
+    return items.filter(
+      (item) =>
+        item[GRANTS_TABLE_SCHEMA.keyIdAttribute] === keyId ||
+        (item[GRANTS_TABLE_SCHEMA.grantIdAttribute] !== undefined &&
+          grantIds.has(item[GRANTS_TABLE_SCHEMA.grantIdAttribute])),
+    );
+  }
+
+  it.each([
+    ['revoke', (keyId: string) => stack.keys.revoke(keyId)],
+    ['rotate with a grace period', (keyId: string) => stack.keys.rotate(keyId, 3600)],
+  ])("%s through the stack's key service ends the key's grants", async (_, change) => {
+    const { record, apiKey } = await stack.keys.create({ server: SERVER });
+    const { client } = await authorizedClient(apiKey);
+    await client.close();
+    const before = await grantItemsOf(record.keyId);
+    expect(before.filter((item) => String(item[GRANTS_TABLE_SCHEMA.partitionKey]).startsWith('Grant:'))).toHaveLength(
+      1,
+    );
+
+    const result = await change(record.keyId);
+
+    expect(result.grantsEnded).toBe(1);
+    expect(await grantItemsOf(record.keyId)).toEqual([]);
   });
 
   describe('the consent page gives no code', () => {
