@@ -5,11 +5,10 @@ import { CLIENT_NAMES, type ClientName } from '../../config/client-configs';
 import { servers } from '../../config/servers';
 import { resolveServers } from '../../config/validate';
 import { runKeysCli, type ServersSource } from '../../cli/keys';
-import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
-import { DynamoKeyStore, ensureKeysTable } from '../../lambdas/keys/dynamo-key-store';
+import type { DynamoKeyStore } from '../../lambdas/keys/dynamo-key-store';
 import { digestApiKey } from '../../lambdas/keys/key-format';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { readClientConfig } from '../helpers/client-readers';
+import { useKeysTables } from '../helpers/keys-tables';
 
 const NO_STATE = join(mkdtempSync(join(tmpdir(), 'mcp-gate-cli-clients-')), 'no-state.json');
 const BASE = 'http://127.0.0.1:3000';
@@ -18,22 +17,13 @@ const KEY = /^ {2}(mcpg_[A-Za-z0-9_-]{32})$/m;
 const RAW_CONTROL = /[^\P{Cc}\n]|[\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 describe('npm run keys -- create/rotate --client', () => {
-  let dynamo: EmbeddedDynamo;
-  let client: ReturnType<typeof createDocumentClient>;
-  let tables = 0;
-
-  beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    client = createDocumentClient({ endpoint: dynamo.endpoint });
-  });
-  afterAll(() => dynamo.stop());
+  const dynamo = useKeysTables('clients');
 
   async function freshTable(): Promise<{ env: Record<string, string>; store: DynamoKeyStore }> {
-    const table = `clients-${++tables}`;
-    await ensureKeysTable(client, table);
+    const { table, store } = await dynamo.fresh();
     return {
       env: { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: table, MCP_GATE_STATE_FILE: NO_STATE },
-      store: new DynamoKeyStore(client, table),
+      store,
     };
   }
 

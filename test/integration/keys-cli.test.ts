@@ -11,11 +11,11 @@ import type { ServerConfig } from '../../config/types';
 import { resolveServers } from '../../config/validate';
 import { runKeysCli, type ServersSource } from '../../cli/keys';
 import { planTarget } from '../../cli/target';
-import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
-import { DynamoKeyStore, ensureKeysTable, keysTableExists } from '../../lambdas/keys/dynamo-key-store';
+import { DynamoKeyStore, keysTableExists } from '../../lambdas/keys/dynamo-key-store';
 import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
+import { startEmbeddedDynamo } from '../../local/dynalite';
+import { useKeysTables } from '../helpers/keys-tables';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -24,22 +24,8 @@ const NO_STATE = join(mkdtempSync(join(tmpdir(), 'mcp-gate-cli-')), 'no-state.js
 const RAW_CONTROL = /[^\P{Cc}\n]|[\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 describe('npm run keys', () => {
-  let dynamo: EmbeddedDynamo;
-  let client: ReturnType<typeof createDocumentClient>;
-  let tables = 0;
-
-  beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    client = createDocumentClient({ endpoint: dynamo.endpoint });
-  });
-  afterAll(() => dynamo.stop());
-
-  /** A fresh table of its own, so a test sees only its own keys. */
-  async function freshTable(): Promise<{ table: string; store: DynamoKeyStore }> {
-    const table = `cli-${++tables}`;
-    await ensureKeysTable(client, table);
-    return { table, store: new DynamoKeyStore(client, table) };
-  }
+  const dynamo = useKeysTables('cli');
+  const freshTable = () => dynamo.fresh();
 
   async function cli(
     argv: string[],
@@ -59,7 +45,7 @@ describe('npm run keys', () => {
   const local = (table: string) => ({ DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: table });
 
   async function putRaw(table: string, item: Record<string, AttributeValue>): Promise<void> {
-    await client.send(new PutItemCommand({ TableName: table, Item: item }));
+    await dynamo.client.send(new PutItemCommand({ TableName: table, Item: item }));
   }
 
   describe('durations', () => {
@@ -378,7 +364,7 @@ describe('npm run keys', () => {
       expect(run.err).toEqual([
         `error: table "nope" does not exist at ${dynamo.endpoint}; only the local stack's own table (mcp-gate-keys) is created when missing`,
       ]);
-      expect(await keysTableExists(client, 'nope')).toBe(false);
+      expect(await keysTableExists(dynamo.client, 'nope')).toBe(false);
     });
 
     it("creates the local stack's own table when missing, and says so", async () => {
@@ -434,7 +420,7 @@ describe('npm run keys', () => {
         expect(run.err).toEqual([
           expect.stringMatching(/^error: table "missing-table" does not exist at http:\/\/127/),
         ]);
-        expect(await keysTableExists(client, 'missing-table')).toBe(false);
+        expect(await keysTableExists(dynamo.client, 'missing-table')).toBe(false);
       });
     });
 
