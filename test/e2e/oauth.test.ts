@@ -16,6 +16,8 @@ import { textOf } from '../helpers/mcp-client';
 import { ConsentBrowser, parseConsentForm, TestOAuthClient, TEST_REDIRECT_URL } from '../helpers/oauth-client';
 
 const TTL_SECONDS = 1;
+/** How far the stack's clock runs ahead of the real one: tests move it instead of waiting. */
+let clockOffsetMs = 0;
 const SERVER = 'demo-oauth';
 const ROUTE = '/demo-oauth/mcp';
 
@@ -23,7 +25,7 @@ let stack: LocalStack;
 let mcpUrl: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ cacheTtlSeconds: TTL_SECONDS });
+  stack = await startTestStack({ cacheTtlSeconds: TTL_SECONDS, clock: () => Date.now() + clockOffsetMs });
   mcpUrl = serverUrl(stack.baseUrl, SERVER);
 });
 
@@ -106,8 +108,6 @@ async function whoami(client: Client): Promise<{ server: string; keyId: string |
     authMode: string;
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('an oauth server through the local gateway', () => {
   it('answers 401 with the challenge that points at its protected-resource metadata', async () => {
@@ -215,7 +215,7 @@ describe('an oauth server through the local gateway', () => {
     expect((await postMcp(ROUTE, `Bearer ${accessToken}`)).status).toBe(200);
 
     await stack.keys.revoke(record.keyId);
-    await sleep(TTL_SECONDS * 1000 + 100);
+    clockOffsetMs += TTL_SECONDS * 1000 + 100;
 
     const after = await postMcp(ROUTE, `Bearer ${accessToken}`);
     expect(after.status).toBe(401);
