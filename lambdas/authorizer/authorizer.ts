@@ -75,21 +75,7 @@ export class AuthorizerCore {
     if ('token' in checked) return this.authorizeToken(prefix, checked.target, checked.token, request);
 
     const digest = digestApiKey(checked.apiKey);
-    let record;
-    try {
-      record = await this.cache.get(digest);
-    } catch (error) {
-      this.options.logger.error('key store unavailable', {
-        requestId: request.requestId,
-        decision: 'error',
-        reason: 'key-store-unavailable',
-        targetServer: checked.target.name,
-        ...describeError(error),
-      });
-      throw error instanceof KeyStoreUnavailableError
-        ? error
-        : new KeyStoreUnavailableError('key lookup failed', { cause: error });
-    }
+    const record = await this.read(() => this.cache.get(digest), 'key-store-unavailable', request, checked.target);
     const decision = decide(
       checked.target,
       record,
