@@ -86,6 +86,23 @@ async function tokenRequest(
   return { status: response.status, body };
 }
 
+/** The token request that exchanges `code` with its PKCE verifier, as a public client makes it. */
+function codeExchange(
+  code: string,
+  verifier: string,
+  clientId: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: TEST_REDIRECT_URL,
+    client_id: clientId,
+    ...extra,
+  };
+}
+
 async function register(metadata: Record<string, unknown> = {}): Promise<Record<string, string>> {
   const response = await fetch(`${issuer}/oauth/register`, {
     method: 'POST',
@@ -462,40 +479,21 @@ describe('the authorization and token endpoints', () => {
 
   it('refuses a wrong code verifier', async () => {
     const { code } = await codeFor(clientId, apiKey);
-    const response = await tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: randomBytes(32).toString('base64url'),
-      redirect_uri: TEST_REDIRECT_URL,
-      client_id: clientId,
-    });
+    const response = await tokenRequest(codeExchange(code, randomBytes(32).toString('base64url'), clientId));
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_grant');
   });
 
   it('answers invalid_target when the token request names another oauth server', async () => {
     const { code, verifier } = await codeFor(clientId, apiKey);
-    const response = await tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: TEST_REDIRECT_URL,
-      client_id: clientId,
-      resource: betaUrl(),
-    });
+    const response = await tokenRequest(codeExchange(code, verifier, clientId, { resource: betaUrl() }));
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_target');
   });
 
   it('lets one of two concurrent refreshes with the same token win, and then ends the grant', async () => {
     const { code, verifier } = await codeFor(clientId, apiKey);
-    const tokens = await tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: TEST_REDIRECT_URL,
-      client_id: clientId,
-    });
+    const tokens = await tokenRequest(codeExchange(code, verifier, clientId));
     const refresh = { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: clientId };
 
     const answers = await Promise.all([tokenRequest(refresh), tokenRequest(refresh)]);
@@ -518,13 +516,7 @@ describe('the authorization and token endpoints', () => {
     expect(metadata.resource).toBe(resource);
     const { code, verifier } = await codeFor(clientId, tenantKey, { resource });
 
-    const tokens = await tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: TEST_REDIRECT_URL,
-      client_id: clientId,
-    });
+    const tokens = await tokenRequest(codeExchange(code, verifier, clientId));
 
     expect(tokens.status).toBe(200);
     expect(await grantsItem(accessTokenItemId(sha256Hex(tokens.body.access_token)))).toMatchObject({
@@ -536,13 +528,7 @@ describe('the authorization and token endpoints', () => {
   it('stops refreshing once the key behind the grant is revoked', async () => {
     const key = await newKey('alpha');
     const { code, verifier } = await codeFor(clientId, key.apiKey);
-    const tokens = await tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: TEST_REDIRECT_URL,
-      client_id: clientId,
-    });
+    const tokens = await tokenRequest(codeExchange(code, verifier, clientId));
     expect(tokens.status).toBe(200);
 
     await keys.revoke(key.keyId);
