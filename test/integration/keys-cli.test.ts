@@ -197,6 +197,19 @@ describe('npm run keys', () => {
   });
 
   describe('a malformed command line', () => {
+    /** A command-line mistake: exit 2, one line, the command's usage, and nothing written. */
+    async function expectUsageError(argv: string[], message: RegExp, command: string): Promise<void> {
+      const { table, store } = await freshTable();
+      const run = await cli(argv, local(table));
+      expect(run.code).toBe(2);
+      expect(run.out).toBe('');
+      const [line, blank, usage] = run.err.join('\n').split('\n');
+      expect(line).toMatch(message);
+      expect(blank).toBe('');
+      expect(usage).toMatch(new RegExp(`^Usage: npm run keys -- ${command} `));
+      expect(await store.list()).toEqual([]);
+    }
+
     it.each([
       [['list', '--label', 'x'], /^error: list does not take --label$/, 'list'],
       [['list', '--url', 'http://x.test'], /^error: list does not take --url$/, 'list'],
@@ -215,15 +228,7 @@ describe('npm run keys', () => {
       [['list', '--json=yes'], /^error: --json takes no value$/, 'list'],
       [['create', '--server', 'demo-apikey', '-x'], /^error: Unknown option -x$/, 'create'],
     ])('rejects %j with one line and the command usage, writing nothing', async (argv, message, command) => {
-      const { table, store } = await freshTable();
-      const run = await cli(argv, local(table));
-      expect(run.code).toBe(2);
-      expect(run.out).toBe('');
-      const [line, blank, usage] = run.err.join('\n').split('\n');
-      expect(line).toMatch(message);
-      expect(blank).toBe('');
-      expect(usage).toMatch(new RegExp(`^Usage: npm run keys -- ${command} `));
-      expect(await store.list()).toEqual([]);
+      await expectUsageError(argv, message, command);
     });
 
     it.each([
@@ -236,15 +241,7 @@ describe('npm run keys', () => {
       [['create', '--server', 'demo-public'], /^error: server "demo-public" is public .* takes no keys/, 'create'],
       [['list', '--server', 'demo-public'], /^error: server "demo-public" is public .* takes no keys/, 'list'],
     ])('rejects the --server of %j with one line and the command usage (exit 2)', async (argv, message, command) => {
-      const { table, store } = await freshTable();
-      const run = await cli(argv, local(table));
-      expect(run.code).toBe(2);
-      expect(run.out).toBe('');
-      const [line, blank, usage] = run.err.join('\n').split('\n');
-      expect(line).toMatch(message);
-      expect(blank).toBe('');
-      expect(usage).toMatch(new RegExp(`^Usage: npm run keys -- ${command} `));
-      expect(await store.list()).toEqual([]);
+      await expectUsageError(argv, message, command);
     });
 
     it('takes values given with = and values that start with a single dash', async () => {
