@@ -16,6 +16,13 @@ export const OAUTH_PATHS = {
   endpointPrefix: '/oauth',
 } as const;
 
+/**
+ * The stage variable that names the one `oauth` server a REST API stage serves. On AWS each
+ * `oauth` server has its own API behind a custom-domain mapping, where the matched resource is
+ * `/` for every server; the authorizer reads the server from this deployer-set variable instead.
+ */
+export const OAUTH_STAGE_SERVER_VARIABLE = 'mcpGateServer';
+
 /** The scope every token of an `oauth` server carries. */
 export const OAUTH_SCOPE = 'mcp';
 

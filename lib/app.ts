@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { servers } from '../config/servers';
 import { existingApisFromContext, ExistingApisStack } from './existing-apis-stack';
 import { McpGateStack } from './mcp-gate-stack';
+import { oauthDomainFromContext, oauthServersLeftOutWarning } from './oauth-domain';
 import { deployableServers } from './server-functions';
 import {
   authCacheTtlFromContext,
@@ -28,7 +29,8 @@ export interface McpGateApp {
  */
 export function buildMcpGateApp(app: App): McpGateApp {
   const authCacheTtl = authCacheTtlFromContext(app.node);
-  const { deployable, oauth } = deployableServers(servers);
+  const oauthDomain = oauthDomainFromContext(app.node);
+  const { deployable, oauth } = deployableServers(servers, { customDomain: oauthDomain !== undefined });
   const serverEnvironment = serverEnvironmentFromContext(app.node, deployable);
 
   const main = new McpGateStack(app, STACK_IDS.main, {
@@ -38,6 +40,7 @@ export function buildMcpGateApp(app: App): McpGateApp {
     serverEnvironment,
     apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
     samLocal: booleanFromContext(app.node, CONTEXT_KEYS.samLocal, false),
+    oauthDomain,
   });
 
   const existing = existingApisFromContext(app.node);
@@ -46,18 +49,15 @@ export function buildMcpGateApp(app: App): McpGateApp {
         description: 'mcp-gate: key authorizer and MCP servers attached to existing API Gateway APIs',
         ...existing,
         keysTableName: stringFromContext(app.node, CONTEXT_KEYS.keysTableName),
-        servers: deployable,
+        // OAuth servers live on the main stack's custom domain only.
+        servers: deployableServers(servers).deployable,
         authCacheTtl,
         serverEnvironment,
       })
     : undefined;
 
   if (oauth.length > 0) {
-    Annotations.of(main).addWarningV2(
-      'mcp-gate:oauthServersNotDeployed',
-      `${oauth.join(', ')} (authMode oauth) left out: OAuth servers run on the local stack (npm start); ` +
-        'their AWS deployment is not available yet. The other servers deploy as usual.',
-    );
+    Annotations.of(main).addWarningV2('mcp-gate:oauthServersNotDeployed', oauthServersLeftOutWarning(oauth));
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { main, existingApis };

@@ -8,4 +8,6 @@ export const FUNCTION_MEMORY_MB = {
   authorizer: 256,
   /** Each MCP server's handler: JSON-RPC parsing, schema validation, tool calls. */
   mcp: 512,
+  /** The authorization server of `oauth` servers (oidc-provider): only the connect flow calls it. */
+  oauth: 512,
 } as const;

@@ -9,10 +9,11 @@ import type { Construct } from 'constructs';
 /** The repository root: handler entries and package-lock.json are found from here. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** Entry files of the two handlers. Synthesizing (and the infra tests) needs them present. */
+/** Entry files of the handlers. Synthesizing (and the infra tests) needs them present. */
 export const HANDLER_ENTRIES = {
   authorizer: path.join(PROJECT_ROOT, 'lambdas', 'authorizer', 'handler.ts'),
   mcp: path.join(PROJECT_ROOT, 'lambdas', 'mcp', 'handler.ts'),
+  oauth: path.join(PROJECT_ROOT, 'lambdas', 'oauth', 'handler.ts'),
 } as const;
 
 /** Options shared by the functions mcp-gate creates. */

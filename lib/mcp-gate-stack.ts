@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { clientConfig } from '../config/client-config';
+import { ConfigError } from '../config/errors';
 import { isGuarded } from '../config/identity-sources';
 import { servers as configuredServers } from '../config/servers';
 import { AUTH_MODES, type ServerConfig } from '../config/types';
@@ -11,8 +12,11 @@ import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } fro
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import type { McpServerFunction } from './mcp-server-function';
+import type { OAuthDomainSettings } from './oauth-domain';
+import { addOAuthOutputs, OAuthServers } from './oauth-servers';
 import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
 import { addServerFunctions, deployableServers } from './server-functions';
+import { addGatewayResponses, stageOptions } from './rest-stage';
 import { pascalCase } from './settings';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
@@ -66,6 +70,12 @@ export interface McpGateStackProps extends StackProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The custom domain that serves the `oauth` servers (see {@link OAuthServers}); the stack's
+   * API is mapped at its empty path, so it also serves the other servers.
+   * @default - no domain; `oauth` servers must then be left out of `servers`
+   */
+  readonly oauthDomain?: OAuthDomainSettings;
 }
 
 /**
@@ -79,10 +89,16 @@ export class McpGateStack extends Stack {
   public readonly api: apigw.RestApi;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly servers: readonly McpServerFunction[];
+  /** The `oauth` servers and their custom domain, when `oauthDomain` is set. */
+  public readonly oauth?: OAuthServers;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
-    const servers = resolveServers(props.servers ?? deployableServers(configuredServers).deployable);
+    const allServers = resolveServers(props.servers ?? deployableServers(configuredServers).deployable);
+    const servers = allServers.filter((server) => server.authMode !== 'oauth');
+    if (servers.length < allServers.length && !props.oauthDomain) {
+      throw new ConfigError('oauth servers need a custom domain on AWS (oauthDomain, see docs/deploy.md)');
+    }
     const throttling = props.throttling ?? DEFAULT_STAGE_THROTTLING;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
@@ -100,26 +116,9 @@ export class McpGateStack extends Stack {
       description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
-      deployOptions: {
-        stageName: props.stageName ?? 'prod',
-        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: ACCESS_LOG_FORMAT,
-        // Execution logs at ERROR only: INFO with data tracing would log request headers (keys).
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        metricsEnabled: false,
-        throttlingRateLimit: throttling.rateLimit,
-        throttlingBurstLimit: throttling.burstLimit,
-      },
+      deployOptions: stageOptions(props.stageName ?? 'prod', this.accessLogGroup, throttling),
     });
-    for (const [type, response] of Object.entries(GATEWAY_RESPONSES)) {
-      this.api.addGatewayResponse(`${pascalCase(type.toLowerCase())}Response`, {
-        type: apigw.ResponseType.of(type),
-        statusCode: String(response.statusCode),
-        responseHeaders: { 'Content-Type': "'application/json'" },
-        templates: { 'application/json': response.body },
-      });
-    }
+    addGatewayResponses(this.api, GATEWAY_RESPONSES);
 
     this.servers = addServerFunctions(this, {
       servers,
@@ -129,6 +128,21 @@ export class McpGateStack extends Stack {
       logRetention,
       samLocalVariables: props.samLocal,
     });
+
+    if (props.oauthDomain) {
+      this.oauth = new OAuthServers(this, 'OAuth', {
+        domain: props.oauthDomain,
+        servers: allServers,
+        mainApi: this.api,
+        authorizer: this.authorizer,
+        keysTable: this.keysTable.table,
+        accessLogGroup: this.accessLogGroup,
+        stageName: props.stageName,
+        throttling,
+        environment: props.serverEnvironment,
+        logRetention,
+      });
+    }
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({
@@ -147,9 +161,12 @@ export class McpGateStack extends Stack {
       value: this.keysTable.table.tableName,
       description: 'DynamoDB table of API key digests (KEYS_TABLE_NAME for npm run keys)',
     });
-    for (const mcp of this.servers) {
+    const endpoints = [
+      ...this.servers.map((mcp) => ({ mcp, url: this.api.urlForPath(mcp.server.routes[0]) })),
+      ...(this.oauth?.servers ?? []),
+    ];
+    for (const { mcp, url } of endpoints) {
       const name = mcp.server.name;
-      const url = this.api.urlForPath(mcp.server.routes[0]);
       new CfnOutput(this, `${pascalCase(name)}Url`, {
         value: url,
         description: `MCP endpoint of ${name} (${mcp.server.authMode})`,
@@ -160,34 +177,9 @@ export class McpGateStack extends Stack {
       });
     }
 
+    if (this.oauth) addOAuthOutputs(this, this.oauth);
+
     acknowledgeGatewayFindings(this.api);
     if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(this.api);
   }
 }
-
-/**
- * One JSON line per request: who (authorizer context: server and key id, never the key),
- * what, and how it ended, including why the gateway refused it.
- */
-const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTimeEpoch',
-    sourceIp: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    httpMethod: '$context.httpMethod',
-    resourcePath: '$context.resourcePath',
-    status: '$context.status',
-    responseLength: '$context.responseLength',
-    responseLatency: '$context.responseLatency',
-    integrationStatus: '$context.integration.status',
-    integrationLatency: '$context.integration.latency',
-    errorType: '$context.error.responseType',
-    errorMessage: '$context.error.message',
-    authorizerStatus: '$context.authorizer.status',
-    authorizerLatency: '$context.authorizer.latency',
-    authorizerError: '$context.authorizer.error',
-    server: '$context.authorizer.server',
-    keyId: '$context.authorizer.keyId',
-  }),
-);

@@ -70,11 +70,6 @@ export class McpServerFunction extends Construct {
   constructor(scope: Construct, id: string, props: McpServerFunctionProps) {
     super(scope, id);
     [this.server] = resolveServers([props.server]);
-    if (this.server.authMode === 'oauth') {
-      throw new ConfigError(
-        `server "${this.server.name}" has authMode oauth, which runs on the local stack only: its AWS deployment is not available yet`,
-      );
-    }
     if (isGuarded(this.server.authMode) && !props.authorizer) {
       throw new Error(
         `McpServerFunction "${this.server.name}" has authMode ${this.server.authMode}: pass the KeyAuthorizer`,
@@ -102,15 +97,31 @@ export class McpServerFunction extends Construct {
    * Adds POST, GET and DELETE on each of the server's routes to `api`, and OPTIONS when the
    * server allows browser origins (resources are created under its root, so for an imported
    * API none of those paths may exist yet). Invoke permissions are scoped to each method; for
-   * an imported API they cover any stage.
+   * an imported API they cover any stage. Throws for an `oauth` server: see {@link addToOwnRestApi}.
    */
   public addToRestApi(api: apigw.IRestApi): apigw.Method[] {
+    this.refuseSharedApi();
+    return this.addRestMethods(
+      api,
+      this.server.routes.map((route) => api.root.resourceForPath(route)),
+    );
+  }
+
+  /**
+   * Serves the server at the root of `api`, an API of its own that a custom-domain mapping puts
+   * at the server's route (how `oauth` servers deploy, see `OAuthServers`): the same methods as
+   * {@link addToRestApi}, on `/`. The API's gateway responses then belong to this server alone.
+   */
+  public addToOwnRestApi(api: apigw.IRestApi): apigw.Method[] {
+    return this.addRestMethods(api, [api.root]);
+  }
+
+  private addRestMethods(api: apigw.IRestApi, resources: readonly apigw.IResource[]): apigw.Method[] {
     const integration = new apigw.LambdaIntegration(this.handler, { allowTestInvoke: false });
     const mode = this.server.authMode;
     const authorizer = isGuarded(mode) ? this.keyAuthorizer().forRestApi(api, mode) : undefined;
     const added: apigw.Method[] = [];
-    for (const route of this.server.routes) {
-      const resource = api.root.resourceForPath(route);
+    for (const resource of resources) {
       for (const method of MCP_METHODS) {
         added.push(
           resource.addMethod(
@@ -135,11 +146,25 @@ export class McpServerFunction extends Construct {
   }
 
   /**
+   * An `oauth` server's 401 carries its own `WWW-Authenticate` challenge, which API Gateway can
+   * only send as a static gateway response of a whole API: it never shares an API's routes.
+   */
+  private refuseSharedApi(): void {
+    if (this.server.authMode === 'oauth') {
+      throw new ConfigError(
+        `server "${this.server.name}" has authMode oauth: it is served by an API of its own under the custom domain ` +
+          `(-c mcp-gate:domainName, see docs/deploy.md), never on the routes of a shared API`,
+      );
+    }
+  }
+
+  /**
    * Adds POST, GET and DELETE routes for each of the server's routes to `api` (payload 2.0
    * to the handler), guarded by the key authorizer as the auth mode says, and an OPTIONS
    * route without authorization when the server allows browser origins.
    */
   public addToHttpApi(api: apigwv2.IHttpApi): apigwv2.HttpRoute[] {
+    this.refuseSharedApi();
     let integration = this.httpIntegrations.get(api.node.addr);
     if (!integration) {
       integration = new HttpLambdaIntegration(`HttpIntegration${this.httpIntegrations.size || ''}`, this.handler);

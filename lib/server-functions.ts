@@ -50,10 +50,15 @@ export function addServerFunctions(scope: Construct, props: ServerFunctionsProps
   return functions;
 }
 
-/** The servers the stacks can deploy, and the names of the `oauth` servers left out. */
+/**
+ * The servers the stacks can deploy, and the names of the `oauth` servers left out: all of
+ * them without a custom domain (`customDomain`), none with one.
+ */
 export function deployableServers<T extends ServerConfig>(
   all: readonly T[],
+  options: { readonly customDomain?: boolean } = {},
 ): { readonly deployable: readonly T[]; readonly oauth: readonly string[] } {
+  if (options.customDomain) return { deployable: all, oauth: [] };
   return {
     deployable: all.filter((server) => server.authMode !== 'oauth'),
     oauth: all.filter((server) => server.authMode === 'oauth').map((server) => server.name),

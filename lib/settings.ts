@@ -26,6 +26,13 @@ export const CONTEXT_KEYS = {
   existingHttpApiId: 'mcp-gate:existingHttpApiId',
   /** The existing-API stack uses this keys table (e.g. the main stack's) instead of creating one. */
   keysTableName: 'mcp-gate:keysTableName',
+  /** The custom domain `oauth` servers are served on (with `certificateArn`); unset: they are left out. */
+  domainName: 'mcp-gate:domainName',
+  /** An ACM certificate in the stack's Region covering `domainName`. */
+  certificateArn: 'mcp-gate:certificateArn',
+  /** Optional, with `hostedZoneName`: the Route 53 zone to create the domain's A/AAAA alias records in. */
+  hostedZoneId: 'mcp-gate:hostedZoneId',
+  hostedZoneName: 'mcp-gate:hostedZoneName',
 } as const;
 
 /** The authorizer cache TTL from context; throws `ConfigError` naming the key when it is not 0–3600 whole seconds. */
