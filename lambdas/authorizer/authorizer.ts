@@ -11,6 +11,19 @@ import type { AuthorizerRequest } from './event';
 import { CachedLookup, LookupCache } from './lookup-cache';
 import { allowPolicy, arnPrefix, denyPolicy } from './policy';
 
+/** The routes of a stage that serves one server at its root (see `AuthorizerRequest.stageServer`). */
+const STAGE_ROUTES: readonly string[] = ['/'];
+
+/**
+ * On a stage that serves one server (its own authorizer, so no cached answer is shared with
+ * another server), a credential of another server gets an explicit Deny rather than its own
+ * server's Allow, whose routes would mean nothing on this API.
+ */
+function confine(decision: Decision, request: AuthorizerRequest): Decision {
+  if (request.stageServer === undefined || decision.effect !== 'allow' || !decision.crossServer) return decision;
+  return { effect: 'forbidden', reason: 'key-of-other-server', server: decision.server, keyId: decision.keyId };
+}
+
 /** Milliseconds since the epoch, as `Date.now` answers. Injected so tests move time without waiting. */
 export type Clock = () => number;
 
@@ -83,7 +96,7 @@ export class AuthorizerCore {
       Math.floor(this.clock() / 1000),
       request.hasAuthorization,
     );
-    return this.conclude(decision, prefix, request, checked.target, record?.digest, 'key');
+    return this.conclude(confine(decision, request), prefix, request, checked.target, record?.digest, 'key');
   }
 
   /**
@@ -117,7 +130,7 @@ export class AuthorizerCore {
     if ('effect' in checked) return this.deny(checked, request, target);
     const key = await this.read(() => this.keyIdCache.get(checked.keyId), 'key-store-unavailable', request, target);
     const decision = decideTokenKey(target, checked.server, checked.keyId, key, nowSeconds);
-    return this.conclude(decision, prefix, request, target, key?.digest, 'token', item?.clientId);
+    return this.conclude(confine(decision, request), prefix, request, target, key?.digest, 'token', item?.clientId);
   }
 
   /** A store read that fails closed: an outage is logged as one and thrown (API Gateway's 500), never a denial. */
@@ -183,7 +196,9 @@ export class AuthorizerCore {
       keyId,
       ...(clientId ? { clientId } : {}),
     });
-    return { policy: this.policyFor(prefix, server, keyId) };
+    return {
+      policy: this.policyFor(prefix, request.stageServer === undefined ? server.routes : STAGE_ROUTES, keyId, server),
+    };
   }
 
   /** Resolves once every `lastUsedAt` write started so far has finished (before a store goes away). */
@@ -202,13 +217,21 @@ export class AuthorizerCore {
     return { unauthorized: true };
   }
 
-  /** A key's Allow policy depends only on the API stage and the key: built once, then reused. */
-  private policyFor(prefix: string, server: ResolvedServer, keyId: string): APIGatewayAuthorizerResult {
+  /**
+   * A key's Allow policy depends only on the API stage and the key (a stage serves one set of
+   * routes): built once, then reused.
+   */
+  private policyFor(
+    prefix: string,
+    routes: readonly string[],
+    keyId: string,
+    server: ResolvedServer,
+  ): APIGatewayAuthorizerResult {
     const cacheKey = `${prefix}\u0000${keyId}`;
     let policy = this.policies.get(cacheKey);
     if (!policy) {
       if (this.policies.size >= 10_000) this.policies.clear();
-      policy = allowPolicy(prefix, server.routes, keyId, { server: server.name, keyId, authMode: server.authMode });
+      policy = allowPolicy(prefix, routes, keyId, { server: server.name, keyId, authMode: server.authMode });
       this.policies.set(cacheKey, policy);
     }
     return policy;

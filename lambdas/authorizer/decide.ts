@@ -20,7 +20,8 @@ export type DenyReason =
   | 'tokens-not-configured'
   | 'unknown-token'
   | 'expired-token'
-  | 'token-server-not-configured';
+  | 'token-server-not-configured'
+  | 'stage-server-not-oauth';
 
 export type Decision =
   | { readonly effect: 'allow'; readonly server: ResolvedServer; readonly keyId: string; readonly crossServer: boolean }
@@ -64,6 +65,12 @@ export function precheck(
   request: AuthorizerRequest,
   servers: readonly ResolvedServer[],
 ): { readonly denied: Denial } | Checked {
+  if (request.stageServer !== undefined) {
+    // An `oauth` server's own API: the stage names the server, the route is `/`.
+    const staged = servers.find((server) => server.name === request.stageServer);
+    if (staged?.authMode !== 'oauth') return { denied: { effect: 'unauthorized', reason: 'stage-server-not-oauth' } };
+    return precheckBearer(staged, request.authorization);
+  }
   const target = serverForRoute(servers, request.routePath);
   if (!target) return { denied: { effect: 'unauthorized', reason: 'unknown-route' } };
   if (target.authMode === 'oauth') return precheckBearer(target, request.authorization);

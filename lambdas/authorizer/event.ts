@@ -1,4 +1,5 @@
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { OAUTH_STAGE_SERVER_VARIABLE } from '../../config/oauth';
 import { pathOfRouteKey, requestIdOf } from '../shared/api-gateway-event';
 
 /** What the authorizer needs from either payload version; nothing else is read. */
@@ -18,6 +19,11 @@ export interface AuthorizerRequest {
   readonly payloadVersion: '1.0' | '2.0';
   /** API Gateway's `requestContext.requestId`, the access log's id: every log line carries it. */
   readonly requestId: string | undefined;
+  /**
+   * The server the stage serves, from its `mcpGateServer` stage variable (set by the deployer,
+   * never by a caller): an `oauth` server's own API, whose route is `/` behind its mapping.
+   */
+  readonly stageServer?: string;
 }
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
@@ -34,6 +40,7 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
       ...credentials(v2.headers, undefined),
       payloadVersion: '2.0',
       requestId: requestIdOf(v2),
+      ...stageServerOf(v2.stageVariables),
     };
   }
   if (typeof e.methodArn === 'string') {
@@ -44,9 +51,15 @@ export function parseAuthorizerEvent(event: unknown): AuthorizerRequest | undefi
       ...credentials(v1.headers, v1.multiValueHeaders),
       payloadVersion: '1.0',
       requestId: requestIdOf(v1),
+      ...stageServerOf(v1.stageVariables),
     };
   }
   return undefined;
+}
+
+function stageServerOf(variables: Record<string, string | undefined> | null | undefined): { stageServer?: string } {
+  const value = variables?.[OAUTH_STAGE_SERVER_VARIABLE];
+  return typeof value === 'string' && value !== '' ? { stageServer: value } : {};
 }
 
 function credentials(

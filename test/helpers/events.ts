@@ -22,7 +22,7 @@ type Headers = Record<string, string | undefined>;
  */
 export function authorizerEvent(
   version: '1.0' | '2.0',
-  fixture: 'public' | 'apikey' | 'passthrough',
+  fixture: 'public' | 'apikey' | 'passthrough' | 'oauth-stage',
   headers: { apiKey?: string; authorization?: string },
   route?: string,
 ): Record<string, unknown> {

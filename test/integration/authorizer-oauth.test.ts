@@ -412,4 +412,89 @@ describe('AuthorizerCore on oauth servers (dynalite: DynamoKeyStore and DynamoTo
     await expect(without(event as never)).rejects.toThrow(/^Unauthorized$/);
     await withTokens.core.settle();
   });
+
+  describe("on an oauth server's own API (custom domain: route `/`, the stage names the server)", () => {
+    /** events/authorizer-v1-oauth-stage.json: POST `/` of a per-server API, its stage variable set to `stageServer`. */
+    const staged = (stageServer: string | undefined, authorization: string) => {
+      const event = authorizerEvent('1.0', 'oauth-stage', { authorization });
+      event.stageVariables = stageServer === undefined ? null : { mcpGateServer: stageServer };
+      return parseAuthorizerEvent(event)!;
+    };
+    const ownRoot = (method: string) => `arn:aws:execute-api:us-east-1:123456789012:oauth12345/prod/${method}/`;
+
+    it.each([
+      ['token', () => bearer(tokenOf.a)],
+      ['API key', () => bearer(keys.a.apiKey)],
+    ])("allows the stage's own server's %s on the API's root, every method, and nothing else", async (_, header) => {
+      // Arrange
+      const req = staged('sso-a', header());
+      // Act
+      const outcome = await core().authorize(req);
+      // Assert
+      if (!('policy' in outcome)) throw new Error('expected a policy');
+      expect(outcome.policy.context).toEqual({ server: 'sso-a', keyId: keys.a.keyId, authMode: 'oauth' });
+      const [statement] = outcome.policy.policyDocument.Statement as unknown as {
+        Effect: string;
+        Resource: string[];
+      }[];
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Resource).toContain(ownRoot('POST'));
+      expect(
+        statement.Resource.every((arn) =>
+          /^arn:aws:execute-api:us-east-1:123456789012:oauth12345\/prod\/[A-Z]+\/$/.test(arn),
+        ),
+      ).toBe(true);
+      for (const method of ['POST', 'GET', 'DELETE']) expect(gatewayStatus(outcome, ownRoot(method))).toBe(200);
+      expect(gatewayStatus(outcome, `${ownRoot('POST')}sso-a/mcp`)).toBe(403);
+    });
+
+    it.each([
+      ["another oauth server's token", () => bearer(tokenOf.b)],
+      ["another oauth server's API key", () => bearer(keys.b.apiKey)],
+      ["an apiKey server's key as a bearer", () => bearer(keys.keyed.apiKey)],
+    ])('denies %s explicitly (403)', async (_, header) => {
+      // Arrange
+      const req = staged('sso-a', header());
+      // Act
+      const outcome = await core().authorize(req);
+      // Assert
+      if (!('policy' in outcome)) throw new Error('expected a policy');
+      expect(outcome.policy.policyDocument.Statement).toEqual([
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Deny',
+          Resource: ['arn:aws:execute-api:us-east-1:123456789012:oauth12345/prod/*'],
+        },
+      ]);
+      expect(gatewayStatus(outcome, ownRoot('POST'))).toBe(403);
+      expect(JSON.parse(logs.at(-1)!)).toMatchObject({
+        decision: 'deny',
+        reason: 'key-of-other-server',
+        targetServer: 'sso-a',
+      });
+    });
+
+    it.each([
+      ['an apiKey server', 'keyed', () => bearer(keys.keyed.apiKey), 'stage-server-not-oauth'],
+      ['no configured server', 'gone', () => bearer(tokenOf.a), 'stage-server-not-oauth'],
+      ['nothing (the route `/` is no server of the main API)', undefined, () => bearer(tokenOf.a), 'unknown-route'],
+    ])('refuses (401) a stage variable naming %s, whatever the credential', async (_, stageServer, header, reason) => {
+      // Arrange
+      const req = staged(stageServer, header());
+      // Act
+      const outcome = await core().authorize(req);
+      // Assert
+      expect(outcome).toEqual({ unauthorized: true });
+      expect(JSON.parse(logs.at(-1)!)).toMatchObject({ decision: 'unauthorized', reason });
+    });
+
+    it('reads the stage variable of the REST event, and of nothing a caller sends', () => {
+      // Arrange
+      const event = authorizerEvent('1.0', 'oauth-stage', { authorization: bearer(tokenOf.a) });
+      (event.headers as Record<string, string>).mcpGateServer = 'sso-b';
+      (event.queryStringParameters as unknown) = { mcpGateServer: 'sso-b' };
+      // Act / Assert
+      expect(parseAuthorizerEvent(event)).toMatchObject({ stageServer: 'demo-oauth', routePath: '/' });
+    });
+  });
 });
