@@ -10,6 +10,7 @@ import { requestIdOf } from '../shared/api-gateway-event';
 import { ConfigError } from '../shared/errors';
 import { createLogger, describeError, type Logger } from '../shared/logger';
 import { createConsentListener } from './consent';
+import { cookieKeysOf, readSecretText, type SecretReader } from './cookie-secret';
 import { createGrantsAdapter } from './grants-adapter';
 import { protectedResourceMetadata } from './metadata';
 import { runNodeListener, type NodeRequestInit, type NodeResponse } from './node-http';
@@ -117,25 +118,46 @@ export function createOAuthHandler(options: OAuthServerOptions): OAuthHandler {
   };
 }
 
-let fromEnvironment: OAuthHandler | undefined;
+let fromEnvironment: Promise<OAuthHandler> | undefined;
 
 /**
- * The Lambda entry point, built on the first event from OAUTH_ISSUER, GRANTS_TABLE_NAME,
- * KEYS_TABLE_NAME, DYNAMODB_ENDPOINT and OAUTH_COOKIE_KEYS (comma-separated).
+ * The handler a Lambda container builds from OAUTH_ISSUER, GRANTS_TABLE_NAME, KEYS_TABLE_NAME,
+ * DYNAMODB_ENDPOINT and the cookie keys: OAUTH_COOKIE_KEYS (comma-separated), or on AWS the
+ * secret OAUTH_COOKIE_SECRET_ARN names, read once here.
+ */
+export async function oauthHandlerFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  readSecret: SecretReader = readSecretText,
+): Promise<OAuthHandler> {
+  const settings = readOAuthSettings(env);
+  const client = createDocumentClient({ endpoint: settings.endpoint });
+  return createOAuthHandler({
+    issuer: settings.issuer,
+    servers: configuredServers,
+    keyStore: new DynamoKeyStore(client, settings.keysTableName),
+    grants: { client, tableName: settings.grantsTableName },
+    cookieKeys: await cookieKeysOf(settings, readSecret),
+  });
+}
+
+/**
+ * The Lambda entry point, built on the first event (see {@link oauthHandlerFromEnv}). When that
+ * fails (the secret could not be read) the event gets the 500 page and the next one retries.
  */
 export const handler: OAuthHandler = async (event) => {
-  if (!fromEnvironment) {
-    const settings = readOAuthSettings();
-    const client = createDocumentClient({ endpoint: settings.endpoint });
-    fromEnvironment = createOAuthHandler({
-      issuer: settings.issuer,
-      servers: configuredServers,
-      keyStore: new DynamoKeyStore(client, settings.keysTableName),
-      grants: { client, tableName: settings.grantsTableName },
-      cookieKeys: settings.cookieKeys,
+  const building = (fromEnvironment ??= oauthHandlerFromEnv());
+  let built: OAuthHandler;
+  try {
+    built = await building;
+  } catch (error) {
+    if (fromEnvironment === building) fromEnvironment = undefined;
+    createLogger('oauth').error('oauth handler could not start', {
+      requestId: requestIdOf(event),
+      ...describeError(error),
     });
+    return page(500, 'server_error', 'the authorization server failed; try again');
   }
-  return fromEnvironment(event);
+  return built(event);
 };
 
 function checkIssuer(issuer: string): void {

@@ -3,13 +3,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { OAUTH_PATHS } from '../../config/oauth';
 import { resolveServers } from '../../config/validate';
 import { MemoryKeyStore } from '../../lambdas/keys/memory-key-store';
-import { createOAuthHandler, type OAuthServerOptions } from '../../lambdas/oauth/handler';
+import { createOAuthHandler, oauthHandlerFromEnv, type OAuthServerOptions } from '../../lambdas/oauth/handler';
 import { protectedResourceMetadata } from '../../lambdas/oauth/metadata';
 import { escapeHtml, renderConsentPage } from '../../lambdas/oauth/pages';
 import { oauthServerForResource } from '../../lambdas/oauth/resources';
 import { readOAuthSettings } from '../../lambdas/oauth/settings';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
+import { loadEvent } from '../helpers/events';
 
 const ISSUER = 'https://mcp.example.com';
 const servers = resolveServers([
@@ -232,5 +233,72 @@ describe('the consent page', () => {
     expect(page.body).not.toContain('<script>');
     expect(page.body).toContain(escapeHtml('<img src=x onerror=alert(1)>'));
     expect(page.headers['Content-Security-Policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+  });
+});
+
+describe('behind the custom domain on AWS', () => {
+  // Fixtures as API Gateway sends them through the domain's mappings: the base path (`oauth`,
+  // `.well-known`) is stripped to match the API's resource, and kept in `path`.
+  const authorize = () => loadEvent<APIGatewayProxyEvent>('oauth-authorize-custom-domain.json');
+  const metadata = () => loadEvent<APIGatewayProxyEvent>('oauth-metadata-custom-domain.json');
+
+  it('serves the authorization-server metadata the `.well-known` mapping passes on', async () => {
+    // Arrange
+    const handle = createOAuthHandler(options());
+    // Act
+    const response = await handle(metadata());
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({
+      issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}${OAUTH_PATHS.endpointPrefix}/authorize`,
+      code_challenge_methods_supported: ['S256'],
+    });
+  });
+
+  it('routes a request of the `oauth` mapping (resource /{proxy+}) to its endpoint', async () => {
+    // Arrange: an authorization request without client_id, which the endpoint itself refuses.
+    const handle = createOAuthHandler(options());
+    // Act
+    const response = await handle(authorize());
+    // Assert
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatch(/client_id/);
+  });
+});
+
+describe('oauthHandlerFromEnv', () => {
+  const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:OAuthCookieSecret-AbCdEf';
+  const env = { OAUTH_ISSUER: ISSUER, GRANTS_TABLE_NAME: 'g', KEYS_TABLE_NAME: 'k' };
+  const metadata = () => loadEvent<APIGatewayProxyEvent>('oauth-metadata-custom-domain.json');
+
+  it('reads the cookie keys from the secret OAUTH_COOKIE_SECRET_ARN names, once, at start', async () => {
+    // Arrange
+    const read = jest.fn(async () => 'c'.repeat(64));
+    // Act
+    const handle = await oauthHandlerFromEnv({ ...env, OAUTH_COOKIE_SECRET_ARN: SECRET_ARN }, read);
+    const response = await handle(metadata());
+    // Assert
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(read).toHaveBeenCalledWith(SECRET_ARN);
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('keeps OAUTH_COOKIE_KEYS when set, reading no secret', async () => {
+    // Arrange
+    const read = jest.fn(async () => 'c'.repeat(64));
+    // Act
+    await oauthHandlerFromEnv({ ...env, OAUTH_COOKIE_KEYS: 'k'.repeat(32), OAUTH_COOKIE_SECRET_ARN: SECRET_ARN }, read);
+    // Assert
+    expect(read).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['neither variable', {}, async () => 'c'.repeat(64), /OAUTH_COOKIE_KEYS.*OAUTH_COOKIE_SECRET_ARN/],
+    ['an empty secret', { OAUTH_COOKIE_SECRET_ARN: SECRET_ARN }, async () => ' , ', /no cookie keys/],
+    ['a short key in the secret', { OAUTH_COOKIE_SECRET_ARN: SECRET_ARN }, async () => 'short', /at least 32/],
+  ])('refuses %s with a ConfigError', async (_, extra, read, message) => {
+    await expect(oauthHandlerFromEnv({ ...env, ...extra }, read)).rejects.toThrow(ConfigError);
+    await expect(oauthHandlerFromEnv({ ...env, ...extra }, read)).rejects.toThrow(message);
   });
 });
