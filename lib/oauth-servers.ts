@@ -215,7 +215,7 @@ export class OAuthServers extends Construct {
     this.domainName.addApiMapping(this.discoveryApi.deploymentStage, { basePath: DISCOVERY_MAPPING });
 
     this.authorizationServerApi = this.publicApi('AuthorizationServerApi', 'OAuth authorization server', stage());
-    this.authorizationServerApi.root.addProxy({ defaultIntegration: asIntegration, anyMethod: true });
+    this.authorizationServerApi.root.addResource('{proxy+}').addMethod('ANY', asIntegration);
     this.domainName.addApiMapping(this.authorizationServerApi.deploymentStage, {
       basePath: AUTHORIZATION_SERVER_MAPPING,
     });

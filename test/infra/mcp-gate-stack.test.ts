@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
+import { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ConfigError } from '../../config/errors';
@@ -8,6 +10,8 @@ import { servers as configuredServers } from '../../config/servers';
 import { buildMcpGateApp, STACK_IDS } from '../../lib/app';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { McpGateStack } from '../../lib/mcp-gate-stack';
+import { KeyAuthorizer } from '../../lib/key-authorizer';
+import { KeysTable } from '../../lib/keys-table';
 import { McpServerFunction } from '../../lib/mcp-server-function';
 import { deployableServers } from '../../lib/server-functions';
 import { CONTEXT_KEYS } from '../../lib/settings';
@@ -282,6 +286,9 @@ describe('oauth servers on AWS', () => {
     const warnings = Annotations.fromStack(main).findWarning('*', Match.stringLikeRegexp('authMode oauth'));
     expect(warnings).toHaveLength(1);
     for (const name of oauthServers) expect(String(warnings[0].entry.data)).toContain(name);
+    // ... and the context keys that would deploy them.
+    expect(String(warnings[0].entry.data)).toContain(`-c ${CONTEXT_KEYS.domainName}=`);
+    expect(String(warnings[0].entry.data)).toContain(`-c ${CONTEXT_KEYS.certificateArn}=`);
     const deployed = main.servers.map((mcp) => mcp.server.name);
     for (const name of oauthServers) expect(deployed).not.toContain(name);
     expect(deployed).toEqual(
@@ -290,11 +297,20 @@ describe('oauth servers on AWS', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/DemoOauth|demo-oauth/);
   });
 
-  it('cannot be given to the McpServerFunction construct', () => {
+  it("never go on a shared API's routes: their challenge needs an API of their own", () => {
     const app = appWithoutBundling();
     const stack = new Stack(app, 'OauthRefused');
-    expect(
-      () => new McpServerFunction(stack, 'S', { server: { name: 'x', authMode: 'oauth', tools: ['echo'] } }),
-    ).toThrow(/authMode oauth/);
+    const authorizer = new KeyAuthorizer(stack, 'Authorizer', { keysTable: new KeysTable(stack, 'Keys').table });
+    const mcp = new McpServerFunction(stack, 'S', {
+      server: { name: 'x', authMode: 'oauth', tools: ['echo'] },
+      authorizer,
+    });
+    expect(() => mcp.addToRestApi(new RestApi(stack, 'Api'))).toThrow(
+      /authMode oauth: it is served by an API of its own/,
+    );
+    expect(() => mcp.addToHttpApi(new HttpApi(stack, 'HttpApi'))).toThrow(
+      /authMode oauth: it is served by an API of its own/,
+    );
+    expect(mcp.methods).toEqual([]);
   });
 });
