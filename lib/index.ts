@@ -9,5 +9,8 @@ export { httpIdentitySources, KeyAuthorizer, restIdentitySources, type KeyAuthor
 export { AUTHORIZER_TABLE_ACTIONS, grantKeyLookup, KeysTable, type KeysTableProps } from './keys-table';
 export { McpGateStack, type McpGateStackProps } from './mcp-gate-stack';
 export { McpServerFunction, type McpServerFunctionProps } from './mcp-server-function';
+export { GrantsTable, type GrantsTableProps } from './grants-table';
+export { checkOAuthLayout, oauthDomainFromContext, type OAuthDomainSettings } from './oauth-domain';
+export { OAuthServers, type OAuthServerDeployment, type OAuthServersProps } from './oauth-servers';
 export { addServerFunctions, type ServerFunctionsProps } from './server-functions';
 export { CONTEXT_KEYS } from './settings';
