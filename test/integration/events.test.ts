@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { servers } from '../../config/servers';
 import { authorizerHandlerFromEnv, type AuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { KeyService } from '../../lambdas/keys/key-service';
+import { LOCAL_GRANTS_TABLE_NAME } from '../../lambdas/oauth/grants-schema';
+import { createOAuthHandler } from '../../lambdas/oauth/handler';
 import { handler as mcpHandler } from '../../lambdas/mcp/handler';
 import { evaluatePolicy } from '../../local/iam';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
@@ -56,24 +58,28 @@ describe('events/ fixtures', () => {
   describe.each(fixtures.filter((f) => f.startsWith('authorizer-')))('%s', (name) => {
     const event = () => loadEvent<Record<string, unknown> & { headers: Record<string, string> }>(name);
     const keyHeader = (headers: Record<string, string>) =>
-      Object.keys(headers).find((h) => h.toLowerCase() === 'x-api-key');
+      Object.keys(headers).find((h) => h.toLowerCase() === (name.includes('oauth') ? 'authorization' : 'x-api-key'));
     const server = name.includes('public')
       ? 'demo-public'
       : name.includes('apikey')
         ? 'demo-apikey'
-        : 'demo-passthrough';
+        : name.includes('oauth')
+          ? 'demo-oauth'
+          : 'demo-passthrough';
+    // An oauth server's credential is `Authorization: Bearer <key or token>`.
+    const credential = (apiKey: string) => (server === 'demo-oauth' ? `Bearer ${apiKey}` : apiKey);
 
-    it('is refused as it stands (its x-api-key is a placeholder, or there is none)', async () => {
+    it('is refused as it stands (its credential is a placeholder, or there is none)', async () => {
       await expect(authorizerHandler(event() as never)).rejects.toThrow(/^Unauthorized$/);
     });
 
     if (server !== 'demo-public') {
-      it(`is allowed for ${server} once its x-api-key is a real key of that server`, async () => {
+      it(`is allowed for ${server} once its credential is a real key of that server`, async () => {
         const { apiKey, record } = await keys.create({ server });
         const e = event();
-        e.headers[keyHeader(e.headers)!] = apiKey;
+        e.headers[keyHeader(e.headers)!] = credential(apiKey);
         const multi = e.multiValueHeaders as Record<string, string[]> | undefined;
-        if (multi) multi[keyHeader(multi as never)!] = [apiKey];
+        if (multi) multi[keyHeader(multi as never)!] = [credential(apiKey)];
 
         const result = await authorizerHandler(e as never);
 
@@ -81,6 +87,21 @@ describe('events/ fixtures', () => {
         expect(result.context).toMatchObject({ server, keyId: record.keyId });
       });
     }
+  });
+
+  describe.each(fixtures.filter((f) => f.startsWith('oauth-')))('%s', (name) => {
+    it('is answered by the authorization server, not refused as an unknown path', async () => {
+      const handle = createOAuthHandler({
+        issuer: 'https://mcp.example.com',
+        servers,
+        keyStore: dynamo.store,
+        grants: { client: dynamo.client, tableName: LOCAL_GRANTS_TABLE_NAME },
+        cookieKeys: ['k'.repeat(32)],
+      });
+      const result = await handle(loadEvent(name) as never);
+      expect(result.statusCode).not.toBe(404);
+      expect(result.statusCode).toBeLessThan(500);
+    });
   });
 
   describe.each(fixtures.filter((f) => f.startsWith('mcp-')))('%s', (name) => {
