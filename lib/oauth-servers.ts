@@ -26,8 +26,7 @@ import {
   type StageThrottling,
 } from './gateway-responses';
 import { GrantsTable } from './grants-table';
-import type { KeyAuthorizer } from './key-authorizer';
-import { restIdentitySources } from './key-authorizer';
+import { restIdentitySources, type KeyAuthorizer } from './key-authorizer';
 import { assignFunctionLogicalIds, checkDistinctLogicalIds } from './logical-ids';
 import { McpServerFunction } from './mcp-server-function';
 import {
