@@ -27,7 +27,7 @@ function apiKeyPlaceholder(serverName: string): string {
 export interface McpGateStackProps extends StackProps {
   /**
    * The MCP servers to run.
-   * @default the servers of config/servers.ts
+   * @default the servers of config/servers.ts (its `oauth` servers only with `oauthDomain`)
    */
   readonly servers?: readonly ServerConfig[];
   /**
@@ -94,7 +94,10 @@ export class McpGateStack extends Stack {
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
-    const allServers = resolveServers(props.servers ?? deployableServers(configuredServers).deployable);
+    const allServers = resolveServers(
+      props.servers ??
+        deployableServers(configuredServers, { customDomain: props.oauthDomain !== undefined }).deployable,
+    );
     const servers = allServers.filter((server) => server.authMode !== 'oauth');
     if (servers.length < allServers.length && !props.oauthDomain) {
       throw new ConfigError('oauth servers need a custom domain on AWS (oauthDomain, see docs/deploy.md)');

@@ -411,6 +411,11 @@ describe('context and layout checks', () => {
     expect(build([oauthServer], null)).toThrow(/custom domain/);
   });
 
+  it('deploys the configured oauth servers by default when given a domain', () => {
+    const stack = new McpGateStack(appWithoutBundling(), 'Defaults', { oauthDomain: domain });
+    expect(stack.oauth!.servers.map((s) => s.mcp.server.name)).toEqual(oauthConfigured.map((server) => server.name));
+  });
+
   it('accepts the default layout and a key-mode server beside it', () => {
     expect(build([oauthServer, keyed(['/keyed/mcp'])])).not.toThrow();
     expect(Stack.of(build([oauthServer])()).stackName).toBe('Checked');
