@@ -17,7 +17,7 @@ import { addOAuthOutputs, OAuthServers } from './oauth-servers';
 import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { addGatewayResponses, stageOptions } from './rest-stage';
-import { pascalCase } from './settings';
+import { pascalCase, serverUrlOutput } from './output-names';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
 function apiKeyPlaceholder(serverName: string): string {
@@ -170,7 +170,7 @@ export class McpGateStack extends Stack {
     ];
     for (const { mcp, url } of endpoints) {
       const name = mcp.server.name;
-      new CfnOutput(this, `${pascalCase(name)}Url`, {
+      new CfnOutput(this, serverUrlOutput(name), {
         value: url,
         description: `MCP endpoint of ${name} (${mcp.server.authMode})`,
       });

@@ -87,11 +87,4 @@ export function stringFromContext(node: Node, key: string): string | undefined {
   return raw;
 }
 
-/** `demo-public` → `DemoPublic`: server names as CloudFormation logical ids and output names. */
-export function pascalCase(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
-}
+export { pascalCase } from './output-names';
