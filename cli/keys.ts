@@ -221,7 +221,7 @@ function issuedText(
       apiKey,
       record,
       server: servers.find((s) => s.name === record.server),
-      baseUrl: target.baseUrl,
+      baseUrl: target.baseUrlOf(String(record.server)),
       where: target.where,
       replaces,
       grantsRevoked,

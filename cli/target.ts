@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { ResolvedServer } from '../config/types';
+import { serverUrlOutput } from '../lib/output-names';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
 import { DynamoKeyStore, ensureKeysTable, keysTableExists } from '../lambdas/keys/dynamo-key-store';
 import { KeyService } from '../lambdas/keys/key-service';
@@ -24,7 +25,10 @@ export const TARGET_RULES = `Where keys live (first that applies):
   otherwise               AWS (standard credential chain); the table is --table, KEYS_TABLE_NAME or
                           the deployed stack's outputs (--stack, default ${DEFAULT_STACK_NAME}).
 OAuth grants (oauth servers): GRANTS_TABLE_NAME, or locally ${LOCAL_GRANTS_TABLE_NAME} beside the keys
-  when it exists; on AWS without GRANTS_TABLE_NAME, grants are not read or ended.`;
+  when it exists, or on AWS the stack's GrantsTableName output when the keys table is its KeysTableName;
+  otherwise grants are not read or ended.
+Printed URLs: --url, else on AWS the server's own <Server>Url output (oauth servers: the custom domain),
+  else the stack's ApiUrl.`;
 
 export type TargetKind = 'endpoint' | 'local-stack' | 'aws';
 
@@ -124,11 +128,14 @@ export interface Target {
   readonly plan: TargetPlan;
   readonly table: string;
   readonly baseUrl?: string;
+  /** The base URL of one server's printed URLs: `--url`, its own `<Server>Url` output less its route, or `baseUrl`. */
+  readonly baseUrlOf: (serverName: string) => string | undefined;
   /** Where the keys are, for people. */
   readonly where: string;
   /**
    * The OAuth grants beside the keys, or undefined when there is no grants table: locally
-   * GRANTS_TABLE_NAME or the local stack's own, if it exists; on AWS GRANTS_TABLE_NAME alone.
+   * GRANTS_TABLE_NAME or the local stack's own, if it exists; on AWS GRANTS_TABLE_NAME, or the
+   * stack's GrantsTableName output when the keys table is the stack's too.
    * Looked up once, on first use.
    */
   readonly tokens: () => Promise<TokenStore | undefined>;
@@ -138,7 +145,7 @@ export interface Target {
  * Connects to the planned target. A local target's table must exist, except the local stack's
  * own, which is created when missing (DynamoDB Local for `sam local` starts empty); `note`
  * says so when it happens. `needsUrl`: the command prints a client config, so an AWS target
- * without `--url` reads the API's URL from the stack.
+ * without `--url` reads the servers' URLs from the stack.
  */
 export async function openTarget(
   plan: TargetPlan,
@@ -150,11 +157,15 @@ export async function openTarget(
   let table = plan.table;
   let baseUrl = plan.baseUrl;
   let where: string;
+  let outputs: Record<string, string> | undefined;
+  let stackGrantsTable: string | undefined;
   const client = createDocumentClient({ endpoint: plan.endpoint });
   if (plan.kind === 'aws') {
-    // The stack's outputs name the table, and the API's URL for a new key's client config.
+    // The stack's outputs name the tables, and the servers' URLs for a new key's client config.
     if (!table || (needsUrl && !baseUrl)) {
-      const outputs = await stackOutputs(plan.stack ?? DEFAULT_STACK_NAME);
+      outputs = await stackOutputs(plan.stack ?? DEFAULT_STACK_NAME);
+      // Its grants table goes with its keys table: beside a table named by hand, GRANTS_TABLE_NAME alone.
+      if (!table) stackGrantsTable = outputs.GrantsTableName;
       table ??= outputs.KeysTableName;
       baseUrl ??= outputs.ApiUrl;
       if (!table)
@@ -179,11 +190,12 @@ export async function openTarget(
         ? `${plan.endpoint} (table ${table})`
         : `the local stack (npm start, ${plan.endpoint}${table === plan.ownTable ? '' : `, table ${table}`})`;
   }
-  const grantsTable = env.GRANTS_TABLE_NAME?.trim() || undefined;
-  if (grantsTable !== undefined && !TABLE_NAME.test(grantsTable))
+  const grantsEnv = env.GRANTS_TABLE_NAME?.trim() || undefined;
+  if (grantsEnv !== undefined && !TABLE_NAME.test(grantsEnv))
     throw new ConfigError(
-      `GRANTS_TABLE_NAME "${printable(grantsTable)}" is not a DynamoDB table name (3-255 letters, digits, _ . -)`,
+      `GRANTS_TABLE_NAME "${printable(grantsEnv)}" is not a DynamoDB table name (3-255 letters, digits, _ . -)`,
     );
+  const grantsTable = grantsEnv ?? stackGrantsTable;
   let tokens: Promise<TokenStore | undefined> | undefined;
   const openTokens = async (): Promise<TokenStore | undefined> => {
     if (plan.kind === 'aws') return grantsTable === undefined ? undefined : new DynamoTokenStore(client, grantsTable);
@@ -196,6 +208,12 @@ export async function openTarget(
     plan,
     table,
     baseUrl,
+    baseUrlOf: (serverName) => {
+      if (plan.baseUrl !== undefined) return plan.baseUrl;
+      const route = servers.find((s) => s.name === serverName)?.routes[0];
+      const url = outputs?.[serverUrlOutput(serverName)];
+      return route !== undefined && url?.endsWith(route) ? url.slice(0, -route.length) : baseUrl;
+    },
     where,
     tokens: openedTokens,
   };

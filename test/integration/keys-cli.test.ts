@@ -9,12 +9,13 @@ import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { servers } from '../../config/servers';
 import type { ServerConfig } from '../../config/types';
 import { resolveServers } from '../../config/validate';
-import { runKeysCli, type ServersSource } from '../../cli/keys';
+import type { runKeysCli } from '../../cli/keys';
 import { planTarget } from '../../cli/target';
 import { DynamoKeyStore, keysTableExists } from '../../lambdas/keys/dynamo-key-store';
 import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { startEmbeddedDynamo } from '../../local/dynalite';
+import { runKeys } from '../helpers/keys-cli';
 import { useKeysTables } from '../helpers/keys-tables';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,20 +28,7 @@ describe('npm run keys', () => {
   const dynamo = useKeysTables('cli');
   const freshTable = () => dynamo.fresh();
 
-  async function cli(
-    argv: string[],
-    env: Record<string, string | undefined>,
-    serversSource: ServersSource = servers,
-  ): Promise<{ code: number; out: string; err: string[] }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runKeysCli(
-      argv,
-      { out: (t) => out.push(t), err: (t) => err.push(t), env: { MCP_GATE_STATE_FILE: NO_STATE, ...env } },
-      serversSource,
-    );
-    return { code, out: out.join('\n'), err };
-  }
+  const cli = runKeys;
 
   const local = (table: string) => ({ DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: table });
 

@@ -1,16 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { runKeysCli } from '../../cli/keys';
-import { servers } from '../../config/servers';
 import { ensureKeysTable } from '../../lambdas/keys/dynamo-key-store';
 import { accessTokenItemId, LOCAL_GRANTS_TABLE_NAME } from '../../lambdas/oauth/grants-schema';
 import { digestToken } from '../../lambdas/oauth/token-store';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { ensureGrantsTable } from '../../lambdas/oauth/grants-table';
+import { runKeys } from '../helpers/keys-cli';
 
-const NO_STATE = join(mkdtempSync(join(tmpdir(), 'mcp-gate-cli-oauth-')), 'no-state.json');
 const KEY = /mcpg_[A-Za-z0-9_-]{32}/;
 
 describe('npm run keys with oauth servers', () => {
@@ -30,16 +25,7 @@ describe('npm run keys with oauth servers', () => {
     return { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: `keys-${n}`, GRANTS_TABLE_NAME: `grants-${n}` };
   }
 
-  async function cli(argv: string[], env: Record<string, string | undefined>) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runKeysCli(
-      argv,
-      { out: (t) => out.push(t), err: (t) => err.push(t), env: { MCP_GATE_STATE_FILE: NO_STATE, ...env } },
-      servers,
-    );
-    return { code, out: out.join('\n'), err };
-  }
+  const cli = (argv: string[], env: Record<string, string | undefined>) => runKeys(argv, env);
 
   async function create(env: Record<string, string | undefined>, server = 'demo-oauth') {
     const run = await cli(['create', '--server', server, '--json'], env);

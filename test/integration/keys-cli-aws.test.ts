@@ -1,0 +1,194 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureKeysTable } from '../../lambdas/keys/dynamo-key-store';
+import { ensureGrantsTable } from '../../lambdas/oauth/grants-table';
+import { serverUrlOutput } from '../../lib/output-names';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
+import { runKeys } from '../helpers/keys-cli';
+
+const API_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod/';
+const DOMAIN = 'https://mcp.example.com';
+
+/**
+ * The CLI's AWS path, no flags: DynamoDB is the embedded one (through the SDK's
+ * AWS_ENDPOINT_URL_DYNAMODB, as a real AWS endpoint would be found), and CloudFormation, which has
+ * no local emulator, a loopback stand-in answering DescribeStacks with the outputs a test sets.
+ */
+describe('npm run keys on AWS, from the stack outputs', () => {
+  let dynamo: EmbeddedDynamo;
+  let cloudFormation: Server;
+  let outputs: Record<string, string>;
+  let stacksAsked: string[];
+  let tables = 0;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamo();
+    cloudFormation = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const params = new URLSearchParams(body);
+        const stackName = params.get('StackName') ?? '';
+        stacksAsked.push(stackName);
+        const members = Object.entries(outputs)
+          .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`)
+          .join('');
+        res.setHeader('content-type', 'text/xml');
+        res.end(
+          '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult>' +
+            `<Stacks><member><StackName>${stackName}</StackName><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/${stackName}/1</StackId>` +
+            '<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus>' +
+            `<Outputs>${members}</Outputs></member></Stacks>` +
+            '</DescribeStacksResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => cloudFormation.listen(0, '127.0.0.1', resolve));
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}`,
+    });
+  });
+  afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    await new Promise<void>((resolve) => cloudFormation.close(() => resolve()));
+    await dynamo.stop();
+  });
+
+  /** A deployed stack of its own: keys and grants tables, and the outputs McpGateStack gives them. */
+  async function deployed(options: { grants?: boolean; oauthUrl?: boolean } = {}) {
+    const n = ++tables;
+    const keys = `aws-keys-${n}`;
+    const grants = `aws-grants-${n}`;
+    await ensureKeysTable(dynamo.client, keys);
+    await ensureGrantsTable(dynamo.client, grants);
+    outputs = { ApiUrl: API_URL, KeysTableName: keys };
+    if (options.grants !== false) outputs.GrantsTableName = grants;
+    if (options.oauthUrl !== false) outputs[serverUrlOutput('demo-oauth')] = `${DOMAIN}/demo-oauth/mcp`;
+    stacksAsked = [];
+    return { keys, grants };
+  }
+
+  const cli = (argv: string[], env: Record<string, string> = {}) => runKeys(argv, env);
+
+  async function create(server: string, extra: string[] = []) {
+    const run = await cli(['create', '--server', server, '--json', ...extra]);
+    expect(run.err).toEqual([]);
+    expect(run.code).toBe(0);
+    return JSON.parse(run.out) as { keyId: string; url: string; urls: string[] };
+  }
+
+  async function putGrant(table: string, keyId: string, grantId: string): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    await dynamo.client.send(
+      new PutCommand({ TableName: table, Item: { id: `Grant:${grantId}`, grantId, keyId, expiresAt } }),
+    );
+  }
+
+  async function idsIn(table: string): Promise<string[]> {
+    const out = await dynamo.client.send(new ScanCommand({ TableName: table }));
+    return (out.Items ?? []).map((item) => String(item.id)).sort();
+  }
+
+  describe('the grants table', () => {
+    it("is the stack's GrantsTableName: list counts live grants, revoke ends them", async () => {
+      const { grants } = await deployed();
+      const key = await create('demo-oauth');
+      await putGrant(grants, key.keyId, 'g1');
+      await putGrant(grants, key.keyId, 'g2');
+
+      const list = await cli(['list', '--json']);
+      expect(list.code).toBe(0);
+      expect(JSON.parse(list.out).keys).toEqual([expect.objectContaining({ keyId: key.keyId, grants: 2 })]);
+
+      const revoke = await cli(['revoke', key.keyId]);
+      expect(revoke.code).toBe(0);
+      expect(revoke.out).toContain('Ended 2 OAuth grants and their tokens.');
+      expect(await idsIn(grants)).toEqual([]);
+      expect(stacksAsked.every((name) => name === 'McpGate')).toBe(true);
+    });
+
+    it('rotate ends the grants too, reading the stack --stack names', async () => {
+      const { grants } = await deployed();
+      const key = await create('demo-oauth', ['--stack', 'Other']);
+      await putGrant(grants, key.keyId, 'g1');
+
+      const rotate = await cli(['rotate', key.keyId, '--stack', 'Other', '--json']);
+      expect(rotate.code).toBe(0);
+      expect(JSON.parse(rotate.out)).toMatchObject({ replaces: key.keyId, grantsRevoked: 1 });
+      expect(await idsIn(grants)).toEqual([]);
+      expect(stacksAsked).toEqual(['Other', 'Other']);
+    });
+
+    it('is GRANTS_TABLE_NAME when set, over the output', async () => {
+      const { grants } = await deployed();
+      const other = `aws-grants-env-${tables}`;
+      await ensureGrantsTable(dynamo.client, other);
+      const key = await create('demo-oauth');
+      await putGrant(grants, key.keyId, 'in-stack');
+      await putGrant(other, key.keyId, 'in-env');
+
+      const revoke = await cli(['revoke', key.keyId, '--json'], { GRANTS_TABLE_NAME: other });
+      expect(JSON.parse(revoke.out)).toMatchObject({ grantsRevoked: 1 });
+      expect(await idsIn(other)).toEqual([]);
+      expect(await idsIn(grants)).toEqual(['Grant:in-stack']);
+    });
+
+    it('is none when the stack has no grants table: grants are neither counted nor ended, as it says', async () => {
+      const { grants } = await deployed({ grants: false });
+      const key = await create('demo-oauth');
+      await putGrant(grants, key.keyId, 'g1');
+
+      const list = await cli(['list', '--json']);
+      expect(JSON.parse(list.out).keys[0]).not.toHaveProperty('grants');
+      const revoke = await cli(['revoke', key.keyId]);
+      expect(revoke.code).toBe(0);
+      expect(revoke.out).toContain('No grants table is configured here (GRANTS_TABLE_NAME)');
+      expect(await idsIn(grants)).toEqual(['Grant:g1']);
+    });
+
+    it('is GRANTS_TABLE_NAME alone beside a keys table named by hand, and the stack is not read', async () => {
+      const { keys, grants } = await deployed();
+      const key = await create('demo-oauth');
+      await putGrant(grants, key.keyId, 'g1');
+      stacksAsked = [];
+
+      const revoke = await cli(['revoke', key.keyId, '--table', keys]);
+      expect(revoke.code).toBe(0);
+      expect(revoke.out).toContain('No grants table is configured here');
+      expect(await idsIn(grants)).toEqual(['Grant:g1']);
+      expect(stacksAsked).toEqual([]);
+    });
+  });
+
+  describe('printed URLs', () => {
+    it("are an oauth server's own <Server>Url output, under the custom domain", async () => {
+      await deployed();
+      const key = await create('demo-oauth');
+      expect(key.urls).toEqual([`${DOMAIN}/demo-oauth/mcp`]);
+      const text = await cli(['create', '--server', 'demo-oauth']);
+      expect(text.out).toContain(`"url": "${DOMAIN}/demo-oauth/mcp"`);
+      expect(text.out).not.toContain(API_URL);
+    });
+
+    it('are under ApiUrl for the other servers, and for an oauth server without its output', async () => {
+      await deployed({ oauthUrl: false });
+      expect((await create('demo-apikey')).urls).toEqual([`${API_URL}demo-apikey/mcp`]);
+      expect((await create('demo-oauth')).urls).toEqual([`${API_URL}demo-oauth/mcp`]);
+    });
+
+    it('are under --url when given', async () => {
+      await deployed();
+      const key = await create('demo-oauth', ['--url', 'https://gate.example.org']);
+      expect(key.urls).toEqual(['https://gate.example.org/demo-oauth/mcp']);
+    });
+  });
+});
