@@ -85,7 +85,8 @@ export function outboundAuthProblem(auth: OutboundAuth, mode: AuthMode): string 
       if (/[\r\n\0]/.test(auth.prefix ?? '')) return 'apiKey prefix must not contain a line break';
       return undefined;
     case 'basic':
-      if (typeof auth.username === 'string' && auth.username.includes(':')) return 'basic username must not contain ":"';
+      if (typeof auth.username === 'string' && auth.username.includes(':'))
+        return 'basic username must not contain ":"';
       return undefined;
     case 'oauth2ClientCredentials':
       if (typeof auth.tokenUrl === 'string' && !isHttpsOrLoopback(auth.tokenUrl)) {
@@ -97,7 +98,8 @@ export function outboundAuthProblem(auth: OutboundAuth, mode: AuthMode): string 
       return undefined;
     case 'sigv4':
       if (!SIGNING_NAME.test(auth.service)) return `sigv4 service "${auth.service}" is not a signing name`;
-      if (auth.region !== undefined && !REGION.test(auth.region)) return `sigv4 region "${auth.region}" is not a region`;
+      if (auth.region !== undefined && !REGION.test(auth.region))
+        return `sigv4 region "${auth.region}" is not a region`;
       return undefined;
     case 'passthrough':
       return mode === 'bearerPassthrough'
@@ -132,7 +134,10 @@ export function secretRefProblem(ref: SecretRef): string | undefined {
 function isHttpsOrLoopback(raw: string): boolean {
   try {
     const url = new URL(raw);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+    return (
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    );
   } catch {
     return false;
   }

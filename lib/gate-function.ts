@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -40,6 +41,12 @@ export interface GateFunctionProps extends GateFunctionOptions {
   readonly memorySize: number;
   /** @default {} */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Data files written next to the bundled handler (name → content), e.g. the tools compiled
+   * from OpenAPI documents. They count in the asset's hash like the code.
+   * @default {}
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -86,6 +93,18 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
       minify: true,
       keepNames: true,
       sourceMap: false,
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        // Local bundling runs this in the synth process: the files are written directly rather
+        // than through a shell command, so their content needs no quoting.
+        afterBundling: (_inputDir, outputDir) => {
+          for (const [name, content] of Object.entries(props.files ?? {})) {
+            writeFileSync(path.join(outputDir, name), content);
+          }
+          return [];
+        },
+      },
     },
   });
   // The function depends on its role construct, rendered as DependsOn [role, policy]; the role

@@ -170,12 +170,15 @@ export function toolNameOf(operation: Pick<Operation, 'method' | 'path' | 'opera
 }
 
 /** The tool for one operation, or why it cannot be offered. */
-function compileOperation(operation: Operation, source: OpenApiToolsConfig, openapi30: boolean): HttpToolConfig | string {
+function compileOperation(
+  operation: Operation,
+  source: OpenApiToolsConfig,
+  openapi30: boolean,
+): HttpToolConfig | string {
   if (!TOOL_METHODS.has(operation.method)) return `method ${operation.method.toUpperCase()} is not supported`;
   const method = operation.method.toUpperCase() as ToolMethod;
   const routeKey = `${method} ${operation.path}`;
-  const name =
-    source.names?.[operation.operationId ?? ''] ?? source.names?.[routeKey] ?? toolNameOf(operation);
+  const name = source.names?.[operation.operationId ?? ''] ?? source.names?.[routeKey] ?? toolNameOf(operation);
   const spec = operation.spec;
   const summary = typeof spec.summary === 'string' ? spec.summary.trim() : '';
   const detail = typeof spec.description === 'string' ? spec.description.trim() : '';
@@ -257,7 +260,10 @@ function compileOperation(operation: Operation, source: OpenApiToolsConfig, open
       const arg = claim('body', 'request');
       if (arg === undefined) return 'the body clashes with another argument';
       const description = typeof requestBody.description === 'string' ? requestBody.description : undefined;
-      parameters[arg] = fromSchema(description && !schema.description ? { ...schema, description } : schema, bodyRequired);
+      parameters[arg] = fromSchema(
+        description && !schema.description ? { ...schema, description } : schema,
+        bodyRequired,
+      );
       body = `{${arg}}`;
     }
   }
