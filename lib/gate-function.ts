@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -96,14 +98,11 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        // Local bundling runs this in the synth process: the files are written directly rather
-        // than through a shell command, so their content needs no quoting.
-        afterBundling: (_inputDir, outputDir) => {
-          for (const [name, content] of Object.entries(props.files ?? {})) {
-            writeFileSync(path.join(outputDir, name), content);
-          }
-          return [];
-        },
+        // The content is staged in a file named by its hash and copied in, so it needs no quoting.
+        afterBundling: (_inputDir, outputDir) =>
+          Object.entries(props.files ?? {}).map(
+            ([name, content]) => `cp "${stageFile(content)}" "${path.join(outputDir, name)}"`,
+          ),
       },
     },
   });
@@ -113,4 +112,13 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
   const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy;
   (fn.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [Stack.of(fn).getLogicalId(policy)]);
   return fn;
+}
+
+/** Writes `content` to a temporary file named by its SHA-256 (same content, same file) and returns its path. */
+function stageFile(content: string): string {
+  const dir = path.join(tmpdir(), 'mcp-gate-bundle-files');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${createHash('sha256').update(content).digest('hex')}.json`);
+  writeFileSync(file, content);
+  return file;
 }
