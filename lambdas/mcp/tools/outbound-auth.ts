@@ -33,6 +33,8 @@ export interface OutboundAuthDeps {
   readonly tokens: TokenCache;
   /** Where `{ env }` values, the region and the role's credentials (sigv4) are read. */
   readonly env: Env;
+  /** Epoch milliseconds, for the SigV4 signing time. @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** The authenticator for `auth`; undefined auth forwards as the server's mode says (today's rule). */
@@ -120,6 +122,9 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
             sessionToken: deps.env.AWS_SESSION_TOKEN,
             service: auth.service,
             region,
+            // Sign every header the tool sends (content-type included), not just host and x-amz-*.
+            allHeaders: true,
+            datetime: new Date((deps.clock ?? Date.now)()).toISOString().replace(/[:-]|\.\d{3}/g, ''),
           });
           const signed = await signer.sign();
           return { ...request, headers: new Headers(signed.headers) };
