@@ -60,7 +60,9 @@ export async function compileOpenApiSource(source: OpenApiToolsConfig, root: str
 export async function loadOpenApiDocument(file: string, label = file): Promise<Obj> {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'), { maxAliasCount: 1000 });
+    const text = readFileSync(file, 'utf8');
+    // JSON is YAML too, but JSON.parse reads a large document many times faster.
+    raw = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 1000 });
   } catch (error) {
     throw new ConfigError(`OpenAPI document ${label}: ${(error as Error).message}`, { cause: error });
   }
