@@ -5,10 +5,10 @@
  * the local stack supplies values from its secrets file. Values never reach a log line or an
  * error message: errors name the reference only.
  */
-import { AwsClient } from 'aws4fetch';
 import { secretKey } from '../../config/outbound-auth';
 import type { SecretRef } from '../../config/types';
 import { McpGateError } from '../shared/errors';
+import { loadAws4fetch } from './aws4fetch';
 import type { Env } from './config-values';
 
 /** How long a secret value is reused before it is read again. */
@@ -82,6 +82,7 @@ export function awsSecretLoader(env: Env, fetchImpl: typeof fetch = globalThis.f
     const endpoint =
       (secretsManager ? env.AWS_ENDPOINT_URL_SECRETS_MANAGER : env.AWS_ENDPOINT_URL_SSM) ??
       `https://${service}.${region}.amazonaws.com/`;
+    const { AwsClient } = await loadAws4fetch();
     const client = new AwsClient({
       accessKeyId,
       secretAccessKey,

@@ -268,7 +268,14 @@ describe("SigV4 against AWS's published test suite (aws-sig-v4-test-suite)", () 
       body: 'Param1=value1',
       expected: `${scope}, SignedHeaders=content-type;host;x-amz-date, Signature=ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a`,
     },
-  ])('$name', async ({ method, url, headers, body, expected }) => {
+  ] as {
+    name: string;
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body?: string;
+    expected: string;
+  }[])('$name', async ({ method, url, headers, body, expected }) => {
     const authenticator = createAuthenticator(
       { type: 'sigv4', service: 'service', region: 'us-east-1' },
       { env, secrets: staticSecrets({}), tokens, clock: () => Date.UTC(2015, 7, 30, 12, 36, 0) },

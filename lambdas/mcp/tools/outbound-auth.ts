@@ -2,9 +2,9 @@
  * Outbound auth at call time: adds a tool's credential to its downstream request. Built once
  * per tool per container; secrets and tokens are read through the container's caches.
  */
-import { AwsV4Signer } from 'aws4fetch';
 import type { OutboundAuth, SecretRef } from '../../../config/types';
 import { McpGateError } from '../../shared/errors';
+import { loadAws4fetch } from '../aws4fetch';
 import { resolveConfigValue, type Env } from '../config-values';
 import type { SecretSource } from '../secrets';
 import type { ClientCredentialsRequest, TokenCache } from './client-credentials';
@@ -112,6 +112,7 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
           if (!region || !accessKeyId || !secretAccessKey) {
             throw new OutboundAuthError('sigv4: no AWS region or role credentials in the environment');
           }
+          const { AwsV4Signer } = await loadAws4fetch();
           const signer = new AwsV4Signer({
             method: request.method,
             url: request.url.href,
