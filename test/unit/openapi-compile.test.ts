@@ -130,10 +130,11 @@ describe('OpenAPI compiler', () => {
       },
       components: { schemas: { Node: NODE } },
     });
-    const children = byName(tools, 'plantTree').parameters?.children?.schema as Record<string, any>;
+    type Schema = { items: { properties: { children: { items: unknown } } } };
+    const children = byName(tools, 'plantTree').parameters?.children?.schema as unknown as Schema;
 
     expect(() => JSON.stringify(children)).not.toThrow();
-    // children (level 1) → items: Node (level 2) → children → items: Node again: cut there.
+    // The body is Node; its children's items are Node again (twice on the path); the next Node is cut.
     expect(children.items.properties.children.items).toEqual({ type: 'object', description: RECURSION_NOTE });
   });
 
