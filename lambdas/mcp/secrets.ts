@@ -82,7 +82,7 @@ export function awsSecretLoader(env: Env, fetchImpl: typeof fetch = globalThis.f
     const endpoint =
       (secretsManager ? env.AWS_ENDPOINT_URL_SECRETS_MANAGER : env.AWS_ENDPOINT_URL_SSM) ??
       `https://${service}.${region}.amazonaws.com/`;
-    const { AwsClient } = await loadAws4fetch();
+    const { AwsClient } = loadAws4fetch();
     const client = new AwsClient({
       accessKeyId,
       secretAccessKey,

@@ -112,7 +112,7 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
           if (!region || !accessKeyId || !secretAccessKey) {
             throw new OutboundAuthError('sigv4: no AWS region or role credentials in the environment');
           }
-          const { AwsV4Signer } = await loadAws4fetch();
+          const { AwsV4Signer } = loadAws4fetch();
           const signer = new AwsV4Signer({
             method: request.method,
             url: request.url.href,
