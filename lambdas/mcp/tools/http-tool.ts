@@ -8,7 +8,7 @@ import { resolveConfigValue, type Env } from '../config-values';
 import { DownstreamError } from '../errors';
 import { SecretUnavailableError, staticSecrets, type SecretSource } from '../secrets';
 import { ClientCredentialsError, createTokenCache, type TokenCache } from './client-credentials';
-import { createAuthenticator, OutboundAuthError, type Authenticator } from './outbound-auth';
+import { createAuthenticator, OutboundAuthError, redactSecrets, type Authenticator } from './outbound-auth';
 import { textResult, toolError, type ToolContext, type ToolDefinition, type ToolInputSchema } from './types';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -100,8 +100,11 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
     origin: call.url.origin,
   };
   const { authenticator } = call;
+  // An API may echo what it received (an error quoting the request): the result never shows a credential.
+  let secrets: readonly string[] | undefined;
   const send = async (): Promise<Response> => {
     const request = await authenticator.apply(call, signal);
+    secrets = request.secrets;
     return ctx.fetch(request.url, {
       method: call.method,
       headers: request.headers,
@@ -119,7 +122,9 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
       logger.info('downstream refused the token; retrying once with a new one', { ...logFields, status: 401 });
       response = await send();
     }
-    const { text, truncated } = await readCapped(response, call.maxResponseBytes);
+    const read = await readCapped(response, call.maxResponseBytes);
+    const text = redactSecrets(read.text, secrets);
+    const { truncated } = read;
     logger.info('downstream call', { ...logFields, status: response.status, durationMs: Date.now() - started });
     if (!response.ok) {
       const excerpt = text.length > ERROR_BODY_EXCERPT ? `${text.slice(0, ERROR_BODY_EXCERPT)}…` : text;

@@ -17,6 +17,8 @@ export interface OutboundRequest {
   readonly method: string;
   readonly headers: Headers;
   readonly body: string | undefined;
+  /** The credential values the request carries: a tool result or error shows none of them. */
+  readonly secrets?: readonly string[];
 }
 
 export interface Authenticator {
@@ -40,11 +42,16 @@ export interface OutboundAuthDeps {
 /** The authenticator for `auth`; undefined auth forwards as the server's mode says (today's rule). */
 export function createAuthenticator(auth: OutboundAuth | undefined, deps: OutboundAuthDeps): Authenticator {
   const read = (ref: SecretRef, signal?: AbortSignal): Promise<string> => deps.secrets.read(ref, signal);
-  const withHeader = (request: OutboundRequest, name: string, value: string): OutboundRequest => {
+  const withHeader = (
+    request: OutboundRequest,
+    name: string,
+    value: string,
+    secrets: readonly string[],
+  ): OutboundRequest => {
     if (/[\r\n\0]/.test(value)) throw new OutboundAuthError('the credential contains a line break');
     const headers = new Headers(request.headers);
     headers.set(name, value);
-    return { ...request, headers };
+    return { ...request, headers, secrets: [...secrets, value] };
   };
   switch (auth?.type) {
     case undefined:
@@ -56,18 +63,21 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
       return {
         forwardsCallerAuthorization: false,
         apply: async (request, signal) => {
-          const value = (auth.prefix ?? '') + (await read(auth.value, signal));
-          if ((auth.in ?? 'header') === 'header') return withHeader(request, auth.name, value);
+          const key = await read(auth.value, signal);
+          const value = (auth.prefix ?? '') + key;
+          if ((auth.in ?? 'header') === 'header') return withHeader(request, auth.name, value, [key]);
           const url = new URL(request.url);
           url.searchParams.set(auth.name, value);
-          return { ...request, url };
+          return { ...request, url, secrets: [key, encodeURIComponent(key)] };
         },
       };
     case 'bearer':
       return {
         forwardsCallerAuthorization: false,
-        apply: async (request, signal) =>
-          withHeader(request, 'authorization', `Bearer ${await read(auth.token, signal)}`),
+        apply: async (request, signal) => {
+          const token = await read(auth.token, signal);
+          return withHeader(request, 'authorization', `Bearer ${token}`, [token]);
+        },
       };
     case 'basic':
       return {
@@ -79,6 +89,7 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
             request,
             'authorization',
             `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+            [password],
           );
         },
       };
@@ -96,7 +107,7 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
           };
           const token = await deps.tokens.token(tokenRequest, signal);
           last = { request: tokenRequest, token };
-          return withHeader(request, 'authorization', `Bearer ${token}`);
+          return withHeader(request, 'authorization', `Bearer ${token}`, [tokenRequest.clientSecret, token]);
         },
         renew: () => {
           if (last) deps.tokens.drop(last.request, last.token);
@@ -128,7 +139,8 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
             datetime: new Date((deps.clock ?? Date.now)()).toISOString().replace(/[:-]|\.\d{3}/g, ''),
           });
           const signed = await signer.sign();
-          return { ...request, headers: new Headers(signed.headers) };
+          const secrets = [secretAccessKey, deps.env.AWS_SESSION_TOKEN].filter((value): value is string => !!value);
+          return { ...request, headers: new Headers(signed.headers), secrets };
         },
       };
   }
@@ -140,4 +152,11 @@ function configValue(value: Parameters<typeof resolveConfigValue>[0], env: Env):
   } catch (error) {
     throw new OutboundAuthError((error as Error).message, { cause: error });
   }
+}
+
+/** `text` with each credential value (of four characters or more) replaced by `[redacted]`. */
+export function redactSecrets(text: string, secrets: readonly string[] | undefined): string {
+  let out = text;
+  for (const secret of secrets ?? []) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out;
 }
