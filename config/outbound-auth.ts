@@ -89,8 +89,9 @@ export function outboundAuthProblem(auth: OutboundAuth, mode: AuthMode): string 
         return 'basic username must not contain ":"';
       return undefined;
     case 'oauth2ClientCredentials':
-      if (typeof auth.tokenUrl === 'string' && !isHttpsOrLoopback(auth.tokenUrl)) {
-        return `tokenUrl "${auth.tokenUrl}" must be an https URL (http only on loopback)`;
+      if (typeof auth.tokenUrl === 'string') {
+        const problem = credentialUrlProblem('tokenUrl', auth.tokenUrl);
+        if (problem !== undefined) return problem;
       }
       if ((auth.scopes ?? []).some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
         return 'scopes must be non-empty and hold no spaces or quotes';
@@ -131,14 +132,23 @@ export function secretRefProblem(ref: SecretRef): string | undefined {
   return undefined;
 }
 
-function isHttpsOrLoopback(raw: string): boolean {
+/**
+ * The problem with a URL a credential is sent to, or undefined: it must be https (plain http
+ * only on loopback, the local stack), since a credential sent in the clear could be read on the way.
+ */
+export function credentialUrlProblem(what: string, raw: string): string | undefined {
+  let url: URL | undefined;
   try {
-    const url = new URL(raw);
-    return (
-      url.protocol === 'https:' ||
-      (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
-    );
+    url = new URL(raw);
   } catch {
-    return false;
+    // reported below
   }
+  const loopback = url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url?.protocol === 'https:' || (url?.protocol === 'http:' && loopback)) return undefined;
+  return `${what} "${raw}" must be an https URL (plain http only on loopback)`;
+}
+
+/** Whether the auth type sends a credential of its own (so its URLs must be https). */
+export function sendsCredential(auth: OutboundAuth | undefined): boolean {
+  return auth !== undefined && auth.type !== 'none' && auth.type !== 'passthrough';
 }

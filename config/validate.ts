@@ -2,7 +2,7 @@ import { ConfigError } from './errors';
 import { FUNCTION_TOOL_NAMES, isFunctionToolName } from './function-tools';
 import { baseUrlProblem, httpToolProblem } from './http-tools';
 import { openApiSourceProblem } from './openapi/source';
-import { envVarsOfAuth, outboundAuthProblem } from './outbound-auth';
+import { credentialUrlProblem, envVarsOfAuth, outboundAuthProblem, sendsCredential } from './outbound-auth';
 import { routeGlob } from './routes';
 import {
   AUTH_MODES,
@@ -127,13 +127,8 @@ function authProblem(server: ServerConfig, auth: OutboundAuth | undefined, baseU
   if (auth === undefined) return undefined;
   const problem = outboundAuthProblem(auth, server.authMode);
   if (problem !== undefined) return problem;
-  // A credential sent in the clear could be read on the way; loopback (the local stack) is the exception.
-  if (auth.type !== 'none' && auth.type !== 'passthrough' && typeof baseUrl === 'string') {
-    const url = new URL(baseUrl);
-    if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-      return `auth type ${auth.type} needs an https baseUrl (plain http only on loopback)`;
-    }
-  }
+  // `{ env }` URLs are checked when resolved, in the function.
+  if (sendsCredential(auth) && typeof baseUrl === 'string') return credentialUrlProblem('baseUrl', baseUrl);
   return undefined;
 }
 

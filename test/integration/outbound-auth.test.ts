@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { HttpToolConfig, OutboundAuth } from '../../config/types';
+import { resolveServers } from '../../config/validate';
 import { staticSecrets } from '../../lambdas/mcp/secrets';
 import { createTokenCache } from '../../lambdas/mcp/tools/client-credentials';
 import { createDownstreamFetch } from '../../lambdas/mcp/tools/downstream-fetch';
@@ -320,5 +321,54 @@ describe("SigV4 against AWS's published test suite (aws-sig-v4-test-suite)", () 
     const result = await tool({ type: 'sigv4', service: 'execute-api', region: 'eu-west-1' }).run({}, ctx());
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/sigv4: no AWS region or role credentials/);
+  });
+});
+
+describe('credentials go over https only (plain http on loopback)', () => {
+  it('refuses a literal http base URL at load', () => {
+    const server = {
+      name: 'clear',
+      authMode: 'apiKey' as const,
+      tools: [
+        {
+          kind: 'http' as const,
+          name: 't',
+          description: 'd',
+          baseUrl: 'http://api.example.com',
+          auth: { type: 'bearer' as const, token: { ssm: '/api/token' } },
+        },
+      ],
+    };
+
+    expect(() => resolveServers([server])).toThrow(
+      'server "clear", tool "t": baseUrl "http://api.example.com" must be an https URL (plain http only on loopback)',
+    );
+  });
+
+  it('refuses a token URL from the environment that is plain http, as a tool error', async () => {
+    const config: HttpToolConfig = {
+      kind: 'http',
+      name: 't',
+      description: 'd',
+      baseUrl: origin,
+      auth: {
+        type: 'oauth2ClientCredentials',
+        tokenUrl: { env: 'TOKEN_URL' },
+        clientId: 'c',
+        clientSecret: { secretsManager: 'api/client-secret' },
+      },
+    };
+    const t = compileHttpTool(config, {
+      env: { TOKEN_URL: 'http://auth.example.com/token' },
+      logger: createLogger('mcp', { sink: () => undefined }),
+      secrets: staticSecrets(SECRETS),
+      tokens,
+    });
+
+    const result = await t.run({}, ctx());
+
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/tokenUrl "http:\/\/auth\.example\.com\/token" must be an https URL/);
+    expect(seen).toHaveLength(0);
   });
 });

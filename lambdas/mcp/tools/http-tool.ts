@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { baseUrlProblem, httpToolProblem, isDotSegment, PLACEHOLDER } from '../../../config/http-tools';
+import { credentialUrlProblem, sendsCredential } from '../../../config/outbound-auth';
 import type { HttpToolConfig, HttpToolParameter } from '../../../config/types';
 import { ConfigError, InvalidInputError } from '../../shared/errors';
 import { describeError, type Logger } from '../../shared/logger';
@@ -189,7 +190,8 @@ function networkReason(error: unknown): string {
 function resolveBaseUrl(config: HttpToolConfig, deps: HttpToolDeps): URL | ConfigError {
   try {
     const raw = resolveConfigValue(config.baseUrl, deps.env);
-    const problem = baseUrlProblem(raw);
+    const problem =
+      baseUrlProblem(raw) ?? (sendsCredential(config.auth) ? credentialUrlProblem('baseUrl', raw) : undefined);
     if (problem !== undefined) {
       const source = typeof config.baseUrl === 'string' ? '' : ` (from environment variable ${config.baseUrl.env})`;
       throw new ConfigError(problem + source);

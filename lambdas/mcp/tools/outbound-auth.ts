@@ -2,6 +2,7 @@
  * Outbound auth at call time: adds a tool's credential to its downstream request. Built once
  * per tool per container; secrets and tokens are read through the container's caches.
  */
+import { credentialUrlProblem } from '../../../config/outbound-auth';
 import type { OutboundAuth, SecretRef } from '../../../config/types';
 import { McpGateError } from '../../shared/errors';
 import { loadAws4fetch } from '../aws4fetch';
@@ -98,8 +99,11 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
       return {
         forwardsCallerAuthorization: false,
         apply: async (request, signal) => {
+          const tokenUrl = configValue(auth.tokenUrl, deps.env);
+          const problem = credentialUrlProblem('tokenUrl', tokenUrl);
+          if (problem !== undefined) throw new OutboundAuthError(problem);
           const tokenRequest: ClientCredentialsRequest = {
-            tokenUrl: configValue(auth.tokenUrl, deps.env),
+            tokenUrl,
             clientId: configValue(auth.clientId, deps.env),
             clientSecret: await read(auth.clientSecret, signal),
             scopes: auth.scopes,
