@@ -42,6 +42,41 @@ const configured: readonly ServerConfig[] = [
     description: 'Demo server for OAuth clients (claude.ai, ChatGPT): connect, then enter an API key of this server.',
     tools: ['echo', 'whoami'],
   },
+  {
+    name: 'demo-openapi',
+    authMode: 'apiKey',
+    description:
+      "Demo server whose tools are compiled from the demo API's OpenAPI document; they authenticate with secrets.",
+    tools: [
+      {
+        kind: 'openapi',
+        document: 'config/openapi/pets.yaml',
+        baseUrl: { env: 'DOWNSTREAM_URL' },
+        include: ['tag:pets'],
+        auth: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-pets-key',
+          value: { secretsManager: 'mcp-gate/demo/pets-api-key' },
+        },
+      },
+      {
+        kind: 'http',
+        name: 'petsReport',
+        description: "GET the demo API's pets report (counts by tag); authenticates with OAuth 2.0 client credentials.",
+        method: 'GET',
+        baseUrl: { env: 'DOWNSTREAM_URL' },
+        path: '/reports/pets',
+        auth: {
+          type: 'oauth2ClientCredentials',
+          tokenUrl: { env: 'DOWNSTREAM_TOKEN_URL' },
+          clientId: 'mcp-gate-demo',
+          clientSecret: { secretsManager: 'mcp-gate/demo/oauth-client-secret' },
+          scopes: ['reports:read'],
+        },
+      },
+    ],
+  },
 ];
 
 export const servers = resolveServers(configured);

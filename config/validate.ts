@@ -1,8 +1,17 @@
 import { ConfigError } from './errors';
 import { FUNCTION_TOOL_NAMES, isFunctionToolName } from './function-tools';
 import { baseUrlProblem, httpToolProblem } from './http-tools';
+import { openApiSourceProblem } from './openapi/source';
+import { credentialUrlProblem, envVarsOfAuth, outboundAuthProblem, sendsCredential } from './outbound-auth';
 import { routeGlob } from './routes';
-import { AUTH_MODES, type ConfigValue, type ResolvedServer, type ServerConfig, type ToolRef } from './types';
+import {
+  AUTH_MODES,
+  type ConfigValue,
+  type HttpToolConfig,
+  type OutboundAuth,
+  type ResolvedServer,
+  type ServerConfig,
+} from './types';
 
 const SERVER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -33,6 +42,14 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
     }
     const toolNames = new Set<string>();
     for (const tool of server.tools) {
+      if (typeof tool !== 'string' && tool.kind === 'openapi') {
+        // Its tools are compiled at synth time and at `npm start`; their names are checked then.
+        const problem = openApiSourceProblem(tool) ?? authProblem(server, tool.auth, tool.baseUrl);
+        if (problem !== undefined) {
+          throw new ConfigError(`server "${server.name}", OpenAPI source ${tool.document}: ${problem}`);
+        }
+        continue;
+      }
       const toolName = typeof tool === 'string' ? tool : tool.name;
       if (!TOOL_NAME.test(toolName))
         throw new ConfigError(`server "${server.name}": tool name "${toolName}" is invalid`);
@@ -84,7 +101,7 @@ export function resolveServers(servers: readonly ServerConfig[]): readonly Resol
 }
 
 /** What is wrong with one of a server's tools (checked at load, so no request meets it), or undefined. */
-function toolProblem(server: ServerConfig, tool: ToolRef): string | undefined {
+function toolProblem(server: ServerConfig, tool: string | HttpToolConfig): string | undefined {
   if (typeof tool === 'string') {
     return isFunctionToolName(tool)
       ? undefined
@@ -103,6 +120,15 @@ function toolProblem(server: ServerConfig, tool: ToolRef): string | undefined {
       return `header "${header}" cannot be set on a bearerPassthrough server: it forwards the caller's Authorization`;
     }
   }
+  return authProblem(server, tool.auth, tool.baseUrl);
+}
+
+function authProblem(server: ServerConfig, auth: OutboundAuth | undefined, baseUrl: ConfigValue): string | undefined {
+  if (auth === undefined) return undefined;
+  const problem = outboundAuthProblem(auth, server.authMode);
+  if (problem !== undefined) return problem;
+  // `{ env }` URLs are checked when resolved, in the function.
+  if (sendsCredential(auth) && typeof baseUrl === 'string') return credentialUrlProblem('baseUrl', baseUrl);
   return undefined;
 }
 
@@ -125,7 +151,11 @@ export function envVarsOf(server: ServerConfig): string[] {
     if (value !== undefined && typeof value !== 'string') names.add(value.env);
   };
   server.passthroughOrigins?.forEach(add);
-  for (const tool of server.tools) if (typeof tool !== 'string') add(tool.baseUrl);
+  for (const tool of server.tools) {
+    if (typeof tool === 'string') continue;
+    add(tool.baseUrl);
+    envVarsOfAuth(tool.auth).forEach(add);
+  }
   return [...names].sort();
 }
 

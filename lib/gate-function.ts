@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -41,6 +44,12 @@ export interface GateFunctionProps extends GateFunctionOptions {
   readonly memorySize: number;
   /** @default {} */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Data files written next to the bundled handler (name → content), e.g. the tools compiled
+   * from OpenAPI documents. They count in the asset's hash like the code.
+   * @default {}
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -87,6 +96,15 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
       minify: true,
       keepNames: true,
       sourceMap: false,
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        // The content is staged in a file named by its hash and copied in, so it needs no quoting.
+        afterBundling: (_inputDir, outputDir) =>
+          Object.entries(props.files ?? {}).map(
+            ([name, content]) => `cp "${stageFile(content)}" "${path.join(outputDir, name)}"`,
+          ),
+      },
     },
   });
   // The function depends on its role construct, rendered as DependsOn [role, policy]; the role
@@ -95,4 +113,13 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
   const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy;
   (fn.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [Stack.of(fn).getLogicalId(policy)]);
   return fn;
+}
+
+/** Writes `content` to a temporary file named by its SHA-256 (same content, same file) and returns its path. */
+function stageFile(content: string): string {
+  const dir = path.join(tmpdir(), 'mcp-gate-bundle-files');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${createHash('sha256').update(content).digest('hex')}.json`);
+  writeFileSync(file, content);
+  return file;
 }

@@ -1,13 +1,18 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../config/errors';
 import { isGuarded } from '../config/identity-sources';
 import { answersPreflights, MCP_METHODS, PREFLIGHT_METHOD } from '../config/routes';
-import type { ResolvedServer, ServerConfig } from '../config/types';
+import { compileSourcesSync } from '../config/openapi/compile-servers';
+import { openApiSourcesOf, withCompiledSources } from '../config/openapi/source';
+import { secretRefsOf } from '../config/outbound-auth';
+import type { ResolvedServer, SecretRef, ServerConfig } from '../config/types';
+import { COMPILED_TOOLS_FILE, type CompiledToolsFile } from '../lambdas/mcp/compiled-tools';
 import { envVarsOf, resolveServers } from '../config/validate';
 import { FUNCTION_MEMORY_MB } from './function-memory';
 import { createGateFunction, HANDLER_ENTRIES, type GateFunctionOptions } from './gate-function';
@@ -50,7 +55,8 @@ export interface McpServerFunctionProps extends GateFunctionOptions {
  * and `bearerPassthrough` use the key authorizer (the `Authorization` header reaches the
  * handler unchanged). A server with `allowedOrigins` also gets OPTIONS on each route, with
  * no authorization, for CORS preflights ({@link PREFLIGHT_METHOD}). The function gets no
- * access to the keys table.
+ * access to the keys table. OpenAPI sources are compiled here, at synth, and bundled as data
+ * (`compiled-tools.json`); the role may read exactly the secrets the server's tools reference.
  */
 export class McpServerFunction extends Construct {
   /** The server's configuration with defaults applied. */
@@ -89,7 +95,9 @@ export class McpServerFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(29),
       logRetention: props.logRetention,
       environment,
+      files: this.compileOpenApiSources(),
     });
+    this.grantSecrets(secretRefsOf(this.server));
     if (props.restApi) this.addToRestApi(props.restApi);
   }
 
@@ -201,6 +209,66 @@ export class McpServerFunction extends Construct {
     }
     this.httpRoutes.push(...added);
     return added;
+  }
+
+  /** Compiles the server's OpenAPI sources (names checked against its other tools); the data file to bundle. */
+  private compileOpenApiSources(): Record<string, string> {
+    const sources = openApiSourcesOf(this.server);
+    if (sources.length === 0) return {};
+    const { compiled, warnings } = compileSourcesSync(sources);
+    resolveServers([withCompiledSources(this.server, compiled)]);
+    for (const warning of warnings) Annotations.of(this).addWarningV2('mcp-gate:openApiOperationSkipped', warning);
+    const file: CompiledToolsFile = { server: this.server.name, sources: compiled };
+    return { [COMPILED_TOOLS_FILE]: JSON.stringify(file) };
+  }
+
+  /**
+   * Lets the function read exactly `refs`: GetSecretValue on each secret (a name matches the
+   * six characters Secrets Manager appends), GetParameter on each parameter, and Decrypt on
+   * the customer-managed KMS keys named (the AWS managed keys need no grant).
+   */
+  private grantSecrets(refs: readonly SecretRef[]): void {
+    if (refs.length === 0) return;
+    const stack = Stack.of(this);
+    const secretArns: string[] = [];
+    const parameterArns: string[] = [];
+    const keyArns = new Set<string>();
+    for (const ref of refs) {
+      if (ref.kmsKeyArn !== undefined) keyArns.add(ref.kmsKeyArn);
+      if ('secretsManager' in ref) {
+        secretArns.push(
+          ref.secretsManager.startsWith('arn:')
+            ? ref.secretsManager
+            : stack.formatArn({
+                service: 'secretsmanager',
+                resource: 'secret',
+                resourceName: `${ref.secretsManager}-??????`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+        );
+      } else {
+        parameterArns.push(
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: ref.ssm.replace(/^\//, ''),
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        );
+      }
+    }
+    const role = this.handler.role as iam.IRole;
+    if (secretArns.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
+      );
+    }
+    if (parameterArns.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: parameterArns }));
+    }
+    if (keyArns.size > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [...keyArns] }));
+    }
   }
 
   private keyAuthorizer(): KeyAuthorizer {

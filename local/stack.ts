@@ -7,10 +7,13 @@ import { KeyService } from '../lambdas/keys/key-service';
 import { createLogger, type Logger } from '../lambdas/shared/logger';
 import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
 import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../lib/gateway-responses';
-import { createDownstream } from './downstream';
+import { compileServers } from '../config/openapi/compile-servers';
+import { staticSecrets } from '../lambdas/mcp/secrets';
+import { createDownstream, type DownstreamOptions } from './downstream';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
 import { close, listen } from './listen';
+import { DEMO_SECRETS, loadLocalSecrets, localSecretsFile } from './secrets';
 import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
 
 /**
@@ -40,7 +43,12 @@ export interface LocalStackOptions {
   readonly cacheTtlSeconds?: number;
   /** Gateway responses. @default the deployed stack's (lib/gateway-responses.ts) */
   readonly answers?: Partial<GatewayAnswers>;
+  /** Their OpenAPI sources are compiled at start. @default the servers of config/servers.ts */
   readonly servers?: readonly ResolvedServer[];
+  /** The local secrets file (see local/secrets.ts). @default `MCP_GATE_SECRETS_FILE`, else .local/secrets.json */
+  readonly secretsFile?: string;
+  /** The demo downstream's credentials; tests set them apart from the secrets to see a refusal. @default the demo secrets' values */
+  readonly downstream?: DownstreamOptions;
   readonly logger?: Logger;
   /** Loads the authorizer; replaced by tests of the fail-closed path. @default the real handler */
   readonly loadAuthorizer?: () => Promise<AuthorizerFunction>;
@@ -72,8 +80,11 @@ export interface LocalStack {
  * the real handlers, each built for this stack's servers, key store and clock.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const servers = options.servers ?? configuredServers;
   const logger = options.logger ?? createLogger('local-gateway');
+  const compiled = await compileServers(options.servers ?? configuredServers);
+  for (const warning of compiled.warnings) logger.warn('openapi operation skipped', { reason: warning });
+  const servers = compiled.servers;
+  const secretValues = loadLocalSecrets(servers, options.secretsFile ?? localSecretsFile());
   const cacheTtlSeconds = options.cacheTtlSeconds ?? 60;
   const clock = options.clock ?? Date.now;
   const started: Server[] = [];
@@ -97,18 +108,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     await ensureGrants();
 
-    const downstream = createDownstream();
+    const downstream = createDownstream({
+      petsApiKey: secretValues[DEMO_SECRETS.petsApiKey],
+      clientSecret: secretValues[DEMO_SECRETS.clientSecret],
+      clock,
+      ...options.downstream,
+    });
     const downstreamPort = await listen(downstream, options.downstreamPort ?? 3001, 'DOWNSTREAM_PORT');
     started.push(downstream);
     const downstreamUrl = `http://127.0.0.1:${downstreamPort}`;
 
     // The MCP handler reads these, as a Lambda container reads its environment.
     process.env.DOWNSTREAM_URL ??= downstreamUrl;
+    process.env.DOWNSTREAM_TOKEN_URL ??= `${process.env.DOWNSTREAM_URL}/oauth/token`;
     delete process.env.MCP_SERVER_NAME;
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createHandler } = require('../lambdas/mcp/handler') as typeof import('../lambdas/mcp/handler');
-    const mcpHandler = createHandler({ servers }) as ProxyFunction;
+    const mcpHandler = createHandler({ servers, secrets: staticSecrets(secretValues) }) as ProxyFunction;
     const keyStore = dynamo.store;
     // The issuer is the gateway's origin, known once it listens (PORT=0 picks the port): the
     // gateway is built right after, before any request can arrive.

@@ -25,6 +25,8 @@ import {
 import { jsonResponse, jsonRpcError } from './responses';
 import { createMcpServer } from './server';
 import { createServerStates } from './server-state';
+import { awsSecretLoader, cachedSecrets, type SecretSource } from './secrets';
+import { createTokenCache, type TokenCache } from './tools/client-credentials';
 import { createDownstreamFetch } from './tools/downstream-fetch';
 import type { RequestContext } from './tools/types';
 
@@ -50,6 +52,13 @@ export interface McpCoreOptions {
   readonly logger?: Logger;
   /** @default MAX_REQUEST_BODY_BYTES */
   readonly maxRequestBodyBytes?: number;
+  /**
+   * Where tools' outbound auth reads secrets.
+   * @default Secrets Manager and SSM with the function's role, each value kept SECRET_CACHE_MS
+   */
+  readonly secrets?: SecretSource;
+  /** OAuth client-credentials tokens of tools' outbound auth. @default one cache for the container */
+  readonly tokens?: TokenCache;
 }
 
 /** The protocol core: one web `Request` for one server in, one `Response` out. */
@@ -82,7 +91,12 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger('mcp');
   const maxBodyBytes = options.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES;
-  const stateOf = createServerStates({ env, logger });
+  const stateOf = createServerStates({
+    env,
+    logger,
+    secrets: options.secrets ?? cachedSecrets(awsSecretLoader(env, options.fetch)),
+    tokens: options.tokens ?? createTokenCache({ fetch: options.fetch }),
+  });
 
   const serve = async (request: Request, invocation: McpInvocation, meta: RequestMeta): Promise<Outcome> => {
     const { server } = invocation;

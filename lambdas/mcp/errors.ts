@@ -2,6 +2,3 @@ import { McpGateError } from '../shared/errors';
 
 /** A downstream call could not complete (network failure, refused URL, redirect loop). */
 export class DownstreamError extends McpGateError {}
-
-/** The downstream response body is larger than the tool accepts. */
-export class DownstreamResponseTooLargeError extends DownstreamError {}

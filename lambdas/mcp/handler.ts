@@ -13,12 +13,13 @@ import {
   type McpEvent,
   type McpResult,
 } from './api-gateway';
+import { withBundledCompiledTools } from './compiled-tools';
 import { createMcpCore, type McpCoreOptions } from './core';
 import { resolveInvocation } from './invocation';
 import { jsonRpcError } from './responses';
 
 export interface McpHandlerOptions extends McpCoreOptions {
-  /** @default the servers of config/servers.ts */
+  /** @default the servers of config/servers.ts, with the OpenAPI tools compiled at synth */
   readonly servers?: readonly ResolvedServer[];
   /**
    * Serve only this server, whatever the route (one Lambda per server).
@@ -35,7 +36,7 @@ export type McpHandler = (event: McpEvent) => Promise<McpResult>;
  * once per container. Throws `ConfigError` when `MCP_SERVER_NAME` names no configured server.
  */
 export function createHandler(options: McpHandlerOptions = {}): McpHandler {
-  const { servers = configuredServers, serverName, ...coreOptions } = options;
+  const { servers = withBundledCompiledTools(configuredServers), serverName, ...coreOptions } = options;
   const logger = coreOptions.logger ?? createLogger('mcp');
   const core = createMcpCore({ ...coreOptions, logger });
   const pinnedName = serverName ?? optionalEnv('MCP_SERVER_NAME', coreOptions.env ?? process.env);

@@ -2,7 +2,7 @@ import type { ResolvedServer } from '../../config/types';
 import { ConfigError } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
 import { passthroughOriginOf, resolveConfigValue, type Env } from './config-values';
-import { buildToolDefinitions } from './tools/registry';
+import { buildToolDefinitions, type ToolBuildDeps } from './tools/registry';
 import type { ToolDefinition } from './tools/types';
 
 /** What is built once per server per container. */
@@ -12,7 +12,7 @@ export interface ServerState {
   readonly passthroughOrigins: ReadonlySet<string>;
 }
 
-export interface ServerStateDeps {
+export interface ServerStateDeps extends ToolBuildDeps {
   /** Where `{ env: NAME }` configuration values are read. */
   readonly env: Env;
   readonly logger: Logger;

@@ -33,6 +33,9 @@ const template = Template.fromStack(existingApis!);
 const withOriginsTemplate = Template.fromStack(withOrigins);
 const httpOnlyTemplate = Template.fromStack(httpOnly);
 const guarded = servers.filter((server) => server.authMode !== 'none').length;
+/** One authorizer per guarded mode on an API, whatever the number of servers in it. */
+const guardedModes = new Set(servers.filter((server) => server.authMode !== 'none').map((server) => server.authMode))
+  .size;
 
 describe('ExistingApisStack on a REST API imported by id', () => {
   it('adds /<server>/mcp under the given root resource, POST, GET and DELETE each', () => {
@@ -48,7 +51,7 @@ describe('ExistingApisStack on a REST API imported by id', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGateway::Authorizer',
       { RestApiId: 'a1b2c3d4e5', Type: 'REQUEST' },
-      guarded,
+      guardedModes,
     );
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       RestApiId: 'a1b2c3d4e5',

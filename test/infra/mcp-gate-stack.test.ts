@@ -64,7 +64,13 @@ describe('McpGate stack', () => {
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .map(([id]) => id);
     expect(functions.sort()).toEqual(
-      ['AuthorizerFunction', 'McpDemoApikeyFunction', 'McpDemoPassthroughFunction', 'McpDemoPublicFunction'].sort(),
+      [
+        'AuthorizerFunction',
+        'McpDemoApikeyFunction',
+        'McpDemoOpenapiFunction',
+        'McpDemoPassthroughFunction',
+        'McpDemoPublicFunction',
+      ].sort(),
     );
   });
 
@@ -205,6 +211,25 @@ describe('McpGate stack', () => {
       expect(code).not.toMatch(/require\("@(aws-sdk\/(client|lib)-dynamodb|smithy\/[a-z-]+)"\)/);
       if (id === 'AuthorizerFunction') expect(code).toContain('GetItemCommand');
     }
+  });
+
+  it('ships the tools compiled from OpenAPI as data next to the handler, and no OpenAPI or YAML parser', () => {
+    const dir = path.join(assembly.directory, resources.McpDemoOpenapiFunction.Metadata!['aws:asset:path']);
+    const compiled = JSON.parse(readFileSync(path.join(dir, 'compiled-tools.json'), 'utf8'));
+    const code = readFileSync(path.join(dir, 'index.js'), 'utf8');
+
+    expect(compiled.server).toBe('demo-openapi');
+    expect(compiled.sources[0].map((tool: { name: string }) => tool.name)).toEqual(['listPets', 'createPet', 'getPet']);
+    expect(code).not.toMatch(/openapi-parser|json-schema-ref-parser|YAMLParseError|better-ajv-errors/);
+    expect(
+      existsSync(
+        path.join(
+          assembly.directory,
+          resources.McpDemoPublicFunction.Metadata!['aws:asset:path'],
+          'compiled-tools.json',
+        ),
+      ),
+    ).toBe(false);
   });
 
   it('passes cdk-nag AwsSolutions: every finding is fixed or acknowledged', () => {

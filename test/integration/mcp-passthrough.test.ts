@@ -227,11 +227,19 @@ describe('declarative HTTP tools against a loopback downstream', () => {
     expect(JSON.parse(request.body)).toEqual({ name: 'widget', count: 3, tags: ['a', 1], meta: { label: 'n=widget' } });
   });
 
+  it('cuts a response larger than maxResponseBytes and says so in the result', async () => {
+    const result = await call('t-public', 'big', {});
+
+    expect(result.isError).toBeFalsy();
+    const [body, note] = textOf(result).split('\n\n');
+    expect(Buffer.byteLength(body)).toBe(1024);
+    expect(note).toBe('[truncated: the response is larger than 1024 bytes; only its start is shown]');
+  });
+
   it.each([
     { tool: 'status', args: { code: 404 }, message: /downstream responded 404 Not Found: downstream says 404/ },
     { tool: 'status', args: { code: 503 }, message: /downstream responded 503/ },
     { tool: 'slow', args: {}, message: /did not answer within 200 ms/ },
-    { tool: 'big', args: {}, message: /exceeds 1024 bytes/ },
     { tool: 'get_item', args: { id: 7 }, message: /Invalid arguments for tool get_item[\s\S]*id/ },
     { tool: 'get_item', args: { id: '1', extra: true }, message: /Invalid arguments for tool get_item[\s\S]*extra/ },
   ])('turns $tool $args into a tool error', async ({ tool, args, message }) => {

@@ -1,11 +1,21 @@
-import { servers } from '../../config/servers';
+import { compileSourcesSync } from '../../config/openapi/compile-servers';
+import { openApiSourcesOf, withCompiledSources } from '../../config/openapi/source';
+import { servers as configured } from '../../config/servers';
 import type { ResolvedServer } from '../../config/types';
 import { buildToolDefinitions, functionTools } from '../../lambdas/mcp/tools/registry';
 import { ConfigError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 
+/** The configured servers as the stack ships them: OpenAPI sources compiled. */
+const servers = configured.map((server) =>
+  withCompiledSources(server, compileSourcesSync(openApiSourcesOf(server)).compiled),
+);
+
 const deps = {
-  env: { DOWNSTREAM_URL: 'https://downstream.example.com' },
+  env: {
+    DOWNSTREAM_URL: 'https://downstream.example.com',
+    DOWNSTREAM_TOKEN_URL: 'https://downstream.example.com/token',
+  },
   logger: createLogger('mcp', { sink: () => undefined }),
 };
 
@@ -16,7 +26,7 @@ describe('tool registry', () => {
       const tools = buildToolDefinitions(server, deps);
 
       expect(tools.map((tool) => tool.name)).toEqual(
-        server.tools.map((ref) => (typeof ref === 'string' ? ref : ref.name)),
+        server.tools.map((ref) => (typeof ref === 'string' ? ref : 'name' in ref ? ref.name : ref.kind)),
       );
       for (const tool of tools) expect(tool.description.length).toBeGreaterThan(0);
     },

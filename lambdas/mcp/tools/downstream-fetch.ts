@@ -27,7 +27,9 @@ export function createDownstreamFetch(options: DownstreamFetchOptions): Downstre
   const maxRedirects = options.maxRedirects ?? 5;
   const passthrough = options.authMode === 'bearerPassthrough' ? options.authorization : undefined;
 
-  return async (input: string | URL, init: DownstreamRequestInit = {}): Promise<Response> => {
+  return async (input: string | URL, requestInit: DownstreamRequestInit = {}): Promise<Response> => {
+    const { forwardAuthorization = true, ...init } = requestInit;
+    const forwarded = forwardAuthorization ? passthrough : undefined;
     let url = parseHttpUrl(String(input));
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
@@ -37,8 +39,8 @@ export function createDownstreamFetch(options: DownstreamFetchOptions): Downstre
     for (let redirects = 0; ; redirects++) {
       const hopHeaders = new Headers(headers);
       if (crossedOrigin) hopHeaders.delete('authorization');
-      else if (passthrough !== undefined && options.passthroughOrigins.has(url.origin)) {
-        hopHeaders.set('authorization', passthrough);
+      else if (forwarded !== undefined && options.passthroughOrigins.has(url.origin)) {
+        hopHeaders.set('authorization', forwarded);
       }
       const response = await fetchImpl(url, { ...init, method, body, headers: hopHeaders, redirect: 'manual' });
       const location = response.headers.get('location');

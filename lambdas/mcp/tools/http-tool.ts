@@ -1,11 +1,15 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { baseUrlProblem, httpToolProblem, isDotSegment, PLACEHOLDER } from '../../../config/http-tools';
+import { credentialUrlProblem, sendsCredential } from '../../../config/outbound-auth';
 import type { HttpToolConfig, HttpToolParameter } from '../../../config/types';
 import { ConfigError, InvalidInputError } from '../../shared/errors';
 import { describeError, type Logger } from '../../shared/logger';
 import { resolveConfigValue, type Env } from '../config-values';
-import { DownstreamError, DownstreamResponseTooLargeError } from '../errors';
+import { DownstreamError } from '../errors';
+import { SecretUnavailableError, staticSecrets, type SecretSource } from '../secrets';
+import { ClientCredentialsError, createTokenCache, type TokenCache } from './client-credentials';
+import { createAuthenticator, OutboundAuthError, redactSecrets, type Authenticator } from './outbound-auth';
 import { textResult, toolError, type ToolContext, type ToolDefinition, type ToolInputSchema } from './types';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -18,9 +22,13 @@ const ACCEPT = 'application/json, text/*;q=0.9, */*;q=0.5';
 type Args = Readonly<Record<string, unknown>>;
 
 export interface HttpToolDeps {
-  /** Where `{ env: NAME }` values are read. */
+  /** Where `{ env: NAME }` values are read (and, for sigv4, the role's credentials). */
   readonly env: Env;
   readonly logger: Logger;
+  /** Secret values for outbound auth, cached by the container. @default none: tools that need one report it */
+  readonly secrets?: SecretSource;
+  /** OAuth client-credentials tokens, cached by the container. @default a cache for this tool */
+  readonly tokens?: TokenCache;
 }
 
 /**
@@ -39,6 +47,11 @@ export function compileHttpTool(config: HttpToolConfig, deps: HttpToolDeps): Too
   const problem = httpToolProblem(config);
   if (problem !== undefined) throw new ConfigError(`http tool "${config.name}": ${problem}`);
   const baseUrl = resolveBaseUrl(config, deps);
+  const authenticator = createAuthenticator(config.auth, {
+    env: deps.env,
+    secrets: deps.secrets ?? staticSecrets({}),
+    tokens: deps.tokens ?? createTokenCache(),
+  });
 
   return {
     name: config.name,
@@ -56,7 +69,7 @@ export function compileHttpTool(config: HttpToolConfig, deps: HttpToolDeps): Too
       }
       const body = config.body === undefined ? undefined : JSON.stringify(renderBody(config.body, args));
       return callDownstream(
-        { tool: config.name, url, method, headers, body, timeoutMs, maxResponseBytes },
+        { tool: config.name, url, method, headers, body, timeoutMs, maxResponseBytes, authenticator },
         ctx,
         deps.logger,
       );
@@ -72,6 +85,7 @@ interface DownstreamCall {
   readonly body: string | undefined;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  readonly authenticator: Authenticator;
 }
 
 async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Logger): Promise<CallToolResult> {
@@ -86,14 +100,42 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
     method: call.method,
     origin: call.url.origin,
   };
+  const { authenticator } = call;
+  // An API may echo what it received (an error quoting the request): the result never shows a credential.
+  let secrets: readonly string[] | undefined;
+  const send = async (): Promise<Response> => {
+    const request = await authenticator.apply(call, signal);
+    secrets = request.secrets;
+    return ctx.fetch(request.url, {
+      method: call.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      forwardAuthorization: authenticator.forwardsCallerAuthorization,
+    });
+  };
   try {
-    const response = await ctx.fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal });
-    const text = await readCapped(response, call.maxResponseBytes);
+    let response = await send();
+    if (response.status === 401 && authenticator.renew) {
+      // The token may have been revoked or expired early: one retry with a fresh one.
+      await response.body?.cancel();
+      authenticator.renew();
+      logger.info('downstream refused the token; retrying once with a new one', { ...logFields, status: 401 });
+      response = await send();
+    }
+    const read = await readCapped(response, call.maxResponseBytes);
+    const text = redactSecrets(read.text, secrets);
+    const { truncated } = read;
     logger.info('downstream call', { ...logFields, status: response.status, durationMs: Date.now() - started });
     if (!response.ok) {
       const excerpt = text.length > ERROR_BODY_EXCERPT ? `${text.slice(0, ERROR_BODY_EXCERPT)}…` : text;
       const statusLine = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
       return toolError(`${call.tool}: downstream responded ${statusLine}${excerpt ? `: ${excerpt}` : ''}`);
+    }
+    if (truncated) {
+      return textResult(
+        `${text}\n\n[truncated: the response is larger than ${call.maxResponseBytes} bytes; only its start is shown]`,
+      );
     }
     return textResult(text);
   } catch (error) {
@@ -105,30 +147,35 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
     if (ctx.signal.aborted) return toolError(`${call.tool}: call cancelled`);
     logger.warn('downstream call failed', { ...logFields, durationMs, ...describeError(error) });
     if (error instanceof DownstreamError) return toolError(`${call.tool}: ${error.message}`);
+    if (
+      error instanceof SecretUnavailableError ||
+      error instanceof ClientCredentialsError ||
+      error instanceof OutboundAuthError
+    ) {
+      return toolError(`${call.tool}: could not authenticate to the API: ${error.message}`);
+    }
     return toolError(`${call.tool}: request to ${call.url.origin} failed (${networkReason(error)})`);
   }
 }
 
-/** The response body as text, refusing bodies over `maxBytes` without buffering them. */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const tooLarge = (): DownstreamResponseTooLargeError =>
-    new DownstreamResponseTooLargeError(`downstream response exceeds ${maxBytes} bytes`);
-  if (Number(response.headers.get('content-length')) > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
+/**
+ * The response body as text, at most its first `maxBytes` bytes (a character cut in two is
+ * dropped); the rest is not read.
+ */
+async function readCapped(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  if (response.body === null) return { text: '', truncated: false };
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let received = 0;
   let text = '';
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
+    if (done) return { text: text + decoder.decode(), truncated: false };
+    const room = maxBytes - received;
     received += value.byteLength;
-    if (received > maxBytes) {
+    if (value.byteLength > room) {
       await reader.cancel();
-      throw tooLarge();
+      return { text: text + decoder.decode(value.subarray(0, room), { stream: true }), truncated: true };
     }
     text += decoder.decode(value, { stream: true });
   }
@@ -143,7 +190,8 @@ function networkReason(error: unknown): string {
 function resolveBaseUrl(config: HttpToolConfig, deps: HttpToolDeps): URL | ConfigError {
   try {
     const raw = resolveConfigValue(config.baseUrl, deps.env);
-    const problem = baseUrlProblem(raw);
+    const problem =
+      baseUrlProblem(raw) ?? (sendsCredential(config.auth) ? credentialUrlProblem('baseUrl', raw) : undefined);
     if (problem !== undefined) {
       const source = typeof config.baseUrl === 'string' ? '' : ` (from environment variable ${config.baseUrl.env})`;
       throw new ConfigError(problem + source);
@@ -159,8 +207,13 @@ function resolveBaseUrl(config: HttpToolConfig, deps: HttpToolDeps): URL | Confi
 function inputSchemaOf(parameters: Readonly<Record<string, HttpToolParameter>>): ToolInputSchema {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, parameter] of Object.entries(parameters)) {
-    let schema: z.ZodType = PARAMETER_SCHEMAS[parameter.type]();
-    if (parameter.description !== undefined) schema = schema.describe(parameter.description);
+    let schema: z.ZodType =
+      parameter.schema !== undefined
+        ? z.fromJSONSchema(parameter.schema as Parameters<typeof z.fromJSONSchema>[0])
+        : PARAMETER_SCHEMAS[parameter.type]();
+    if (parameter.description !== undefined && parameter.schema === undefined) {
+      schema = schema.describe(parameter.description);
+    }
     shape[name] = parameter.required === false ? schema.optional() : schema;
   }
   return z.strictObject(shape);

@@ -3,6 +3,8 @@ import type { ResolvedServer } from '../../../config/types';
 import { ConfigError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import type { Env } from '../config-values';
+import type { SecretSource } from '../secrets';
+import type { TokenCache } from './client-credentials';
 import { echoTool } from './echo';
 import { compileHttpTool } from './http-tool';
 import type { FunctionTool, ToolDefinition, ToolInputSchema } from './types';
@@ -21,6 +23,10 @@ export interface ToolBuildDeps {
   /** Where `{ env: NAME }` values are read. */
   readonly env: Env;
   readonly logger: Logger;
+  /** Secret values for the tools' outbound auth. */
+  readonly secrets?: SecretSource;
+  /** OAuth client-credentials tokens of the tools' outbound auth. */
+  readonly tokens?: TokenCache;
 }
 
 /**
@@ -30,6 +36,11 @@ export interface ToolBuildDeps {
  */
 export function buildToolDefinitions(server: ResolvedServer, deps: ToolBuildDeps): readonly ToolDefinition[] {
   return server.tools.map((ref) => {
+    if (typeof ref !== 'string' && ref.kind === 'openapi') {
+      throw new ConfigError(
+        `server "${server.name}": the OpenAPI source ${ref.document} was not compiled (the stack compiles it at synth, npm start at start)`,
+      );
+    }
     if (typeof ref !== 'string') return compileHttpTool(ref, deps);
     const tool: FunctionTool | undefined = Object.hasOwn(functionTools, ref)
       ? functionTools[ref as FunctionToolName]

@@ -3,7 +3,14 @@ import type { z } from 'zod';
 import type { AuthMode } from '../../../config/types';
 
 /** Request options a tool may pass to `ToolContext.fetch`; redirects are always handled by the fetch itself. */
-export type DownstreamRequestInit = Omit<RequestInit, 'redirect' | 'window'>;
+export type DownstreamRequestInit = Omit<RequestInit, 'redirect' | 'window'> & {
+  /**
+   * Whether the caller's `Authorization` may be added (passthrough rules still apply); false
+   * when the tool authenticates with a credential of its own.
+   * @default true
+   */
+  readonly forwardAuthorization?: boolean;
+};
 
 /**
  * `fetch` for downstream calls. It adds the caller's `Authorization` header only in
