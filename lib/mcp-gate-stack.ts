@@ -14,6 +14,7 @@ import type { McpServerFunction } from './mcp-server-function';
 import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { pascalCase } from './settings';
+import { UsagePlans } from './usage-plans';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
 function apiKeyPlaceholder(serverName: string): string {
@@ -79,6 +80,7 @@ export class McpGateStack extends Stack {
   public readonly api: apigw.RestApi;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly servers: readonly McpServerFunction[];
+  public readonly usagePlans: UsagePlans;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -99,6 +101,8 @@ export class McpGateStack extends Stack {
       restApiName: this.stackName,
       description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The key authorizer names each request's API key (`usageIdentifierKey`): usage plans count by it.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
@@ -116,7 +120,10 @@ export class McpGateStack extends Stack {
       this.api.addGatewayResponse(`${pascalCase(type.toLowerCase())}Response`, {
         type: apigw.ResponseType.of(type),
         statusCode: String(response.statusCode),
-        responseHeaders: { 'Content-Type': "'application/json'" },
+        responseHeaders: {
+          'Content-Type': "'application/json'",
+          ...Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name, `'${value}'`])),
+        },
         templates: { 'application/json': response.body },
       });
     }
@@ -129,6 +136,8 @@ export class McpGateStack extends Stack {
       logRetention,
       samLocalVariables: props.samLocal,
     });
+
+    this.usagePlans = new UsagePlans(this, 'UsagePlans', { api: this.api, servers: this.servers });
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({

@@ -83,7 +83,7 @@ export class AuthorizerCore {
       Math.floor(this.clock() / 1000),
       request.hasAuthorization,
     );
-    return this.conclude(decision, prefix, request, checked.target, record?.digest, 'key');
+    return this.conclude(decision, prefix, request, checked.target, record, 'key');
   }
 
   /**
@@ -117,7 +117,7 @@ export class AuthorizerCore {
     if ('effect' in checked) return this.deny(checked, request, target);
     const key = await this.read(() => this.keyIdCache.get(checked.keyId), 'key-store-unavailable', request, target);
     const decision = decideTokenKey(target, checked.server, checked.keyId, key, nowSeconds);
-    return this.conclude(decision, prefix, request, target, key?.digest, 'token', item?.clientId);
+    return this.conclude(decision, prefix, request, target, key, 'token', item?.clientId);
   }
 
   /** A store read that fails closed: an outage is logged as one and thrown (API Gateway's 500), never a denial. */
@@ -148,13 +148,16 @@ export class AuthorizerCore {
     }
   }
 
-  /** Turns a decision into API Gateway's answer, with its one log line. */
+  /**
+   * Turns a decision into API Gateway's answer, with its one log line. `key`: the key read (for
+   * a token, the key behind it), whose usage identifier an Allow names for the usage plans.
+   */
   private conclude(
     decision: Decision,
     prefix: string,
     request: AuthorizerRequest,
     target: ResolvedServer,
-    digest: string | undefined,
+    key: KeyRecord | undefined,
     credential: 'key' | 'token',
     clientId?: string,
   ): AuthorizerOutcome {
@@ -171,7 +174,7 @@ export class AuthorizerCore {
       const { server, keyId } = decision;
       return { policy: denyPolicy(prefix, keyId, { server: server.name, keyId, authMode: server.authMode }) };
     }
-    if (digest) this.touch(digest, decision.keyId, request.requestId);
+    if (key?.digest) this.touch(key.digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
     this.options.logger.info('authorization decided', {
       requestId: request.requestId,
@@ -183,7 +186,8 @@ export class AuthorizerCore {
       keyId,
       ...(clientId ? { clientId } : {}),
     });
-    return { policy: this.policyFor(prefix, server, keyId) };
+    const usageIdentifierKey = typeof key?.usageIdentifierKey === 'string' ? key.usageIdentifierKey : undefined;
+    return { policy: this.policyFor(prefix, server, keyId, usageIdentifierKey) };
   }
 
   /** Resolves once every `lastUsedAt` write started so far has finished (before a store goes away). */
@@ -203,12 +207,24 @@ export class AuthorizerCore {
   }
 
   /** A key's Allow policy depends only on the API stage and the key: built once, then reused. */
-  private policyFor(prefix: string, server: ResolvedServer, keyId: string): APIGatewayAuthorizerResult {
-    const cacheKey = `${prefix}\u0000${keyId}`;
+  private policyFor(
+    prefix: string,
+    server: ResolvedServer,
+    keyId: string,
+    usageIdentifierKey: string | undefined,
+  ): APIGatewayAuthorizerResult {
+    // The identifier is part of the cache key: sync-plans gives an older key one while containers run.
+    const cacheKey = `${prefix}\u0000${keyId}\u0000${usageIdentifierKey ?? ''}`;
     let policy = this.policies.get(cacheKey);
     if (!policy) {
       if (this.policies.size >= 10_000) this.policies.clear();
-      policy = allowPolicy(prefix, server.routes, keyId, { server: server.name, keyId, authMode: server.authMode });
+      policy = allowPolicy(
+        prefix,
+        server.routes,
+        keyId,
+        { server: server.name, keyId, authMode: server.authMode },
+        usageIdentifierKey,
+      );
       this.policies.set(cacheKey, policy);
     }
     return policy;
