@@ -32,6 +32,9 @@ export interface PlanConfig {
   readonly quota?: PlanQuota;
 }
 
+/** The stack output naming each plan's usage plan id, as JSON `{ "<plan>": "<id>" }`: `npm run keys` reads it. */
+export const USAGE_PLAN_IDS_OUTPUT = 'UsagePlanIds';
+
 /** The plan of a key made without `--plan`, and of keys made before plans existed. */
 export const DEFAULT_PLAN = 'default';
 

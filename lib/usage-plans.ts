@@ -2,12 +2,9 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { isGuarded } from '../config/identity-sources';
-import { plans as configuredPlans, type PlanConfig } from '../config/plans';
+import { plans as configuredPlans, USAGE_PLAN_IDS_OUTPUT, type PlanConfig } from '../config/plans';
 import type { McpServerFunction } from './mcp-server-function';
 import { pascalCase } from './settings';
-
-/** The stack output naming each plan's usage plan id, as JSON `{ "<plan>": "<id>" }`: `npm run keys` reads it. */
-export const USAGE_PLAN_IDS_OUTPUT = 'UsagePlanIds';
 
 export interface UsagePlansProps {
   /** The REST API; its key source must be `AUTHORIZER` (the key authorizer names each request's key). */

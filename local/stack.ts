@@ -12,6 +12,8 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
 import { close, listen } from './listen';
 import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
+import { ensureUsageTable, UsageCounters } from './usage-counters';
+import { createLocalUsagePlans } from './usage-plans';
 
 /**
  * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit
@@ -23,6 +25,9 @@ const STACK_ANSWERS: Partial<GatewayAnswers> = {
   EXPLICIT_DENY: GATEWAY_RESPONSES.ACCESS_DENIED,
   AUTHORIZER_FAILURE: GATEWAY_RESPONSES.AUTHORIZER_FAILURE,
   REQUEST_TOO_LARGE: GATEWAY_RESPONSES.REQUEST_TOO_LARGE,
+  THROTTLED: GATEWAY_RESPONSES.THROTTLED,
+  QUOTA_EXCEEDED: GATEWAY_RESPONSES.QUOTA_EXCEEDED,
+  INVALID_API_KEY: GATEWAY_RESPONSES.INVALID_API_KEY,
 };
 
 export interface LocalStackOptions {
@@ -50,6 +55,8 @@ export interface LocalStackOptions {
    * Tests move it instead of waiting. @default Date.now
    */
   readonly clock?: () => number;
+  /** Enforce the keys' usage plans (config/plans.ts) as the deployed stack does. @default true */
+  readonly usagePlans?: boolean;
 }
 
 export interface LocalStack {
@@ -96,6 +103,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ensureGrantsTable(grantsClient, LOCAL_GRANTS_TABLE_NAME);
     };
     await ensureGrants();
+    await ensureUsageTable(dynamo.client);
+    const counters = new UsageCounters(dynamo.client);
 
     const downstream = createDownstream();
     const downstreamPort = await listen(downstream, options.downstreamPort ?? 3001, 'DOWNSTREAM_PORT');
@@ -144,6 +153,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : undefined,
       nowMs: clock,
+      usagePlans:
+        options.usagePlans === false
+          ? undefined
+          : createLocalUsagePlans({ lookup: (keyId) => keyStore.getByKeyId(keyId), counters, nowMs: clock }),
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {
@@ -174,12 +187,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // Revoke and rotate end the key's OAuth grants, as the CLI's do.
         ...(usesOAuth ? { grants: async () => loadTokenStore(grantsClient) } : {}),
         now: () => new Date(clock()),
+        usage: counters,
       }),
       servers,
       stopDynamo: () => embedded.stop(),
       startDynamo: async () => {
         await embedded.start();
         await ensureGrants();
+        await ensureUsageTable(embedded.client);
       },
       close: async () => {
         await Promise.all([...started.map(close), embedded.close()]);

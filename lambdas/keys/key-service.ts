@@ -75,6 +75,14 @@ export interface ApiKeyPlans {
     key: { readonly keyId: string; readonly usageIdentifierKey: string; readonly apiKeyId?: string },
     plan: string,
   ): Promise<string>;
+  /** Makes sure the key's API key exists, on no plan yet (before the usage plans are deployed). Answers its id. */
+  ensure(key: {
+    readonly keyId: string;
+    readonly usageIdentifierKey: string;
+    readonly apiKeyId?: string;
+  }): Promise<string>;
+  /** Whether the usage plans are deployed (attach needs them). */
+  deployed(): Promise<boolean>;
   /** Deletes the API key; one already gone is fine. */
   remove(apiKeyId: string): Promise<void>;
 }
@@ -94,6 +102,11 @@ export interface SyncReport {
   /** API keys of revoked or expired keys deleted (AWS only). */
   readonly removed: number;
   readonly total: number;
+  /**
+   * AWS: whether the usage plans were deployed. Before, live keys only get their API keys
+   * (counted in `attached`), attached by the next run after the deployment.
+   */
+  readonly plansDeployed?: boolean;
 }
 
 /** The longest usage report: API Gateway keeps usage for 90 days. */
@@ -224,6 +237,7 @@ export class KeyService {
     let backfilled = 0;
     let attached = 0;
     let removed = 0;
+    const deployed = this.apiKeys ? await this.apiKeys.deployed() : undefined;
     for (const record of records) {
       if (typeof record.keyId !== 'string' || typeof record.digest !== 'string') continue;
       const live = record.status === 'active' && !isExpired(record, nowSeconds);
@@ -234,10 +248,8 @@ export class KeyService {
       if (usageIdentifierKey !== record.usageIdentifierKey) fields.usageIdentifierKey = usageIdentifierKey;
       const changed = Object.keys(fields).length > 0;
       if (this.apiKeys && live) {
-        const apiKeyId = await this.apiKeys.attach(
-          { keyId: record.keyId, usageIdentifierKey, apiKeyId: apiKeyIdOf(record) },
-          stored,
-        );
+        const key = { keyId: record.keyId, usageIdentifierKey, apiKeyId: apiKeyIdOf(record) };
+        const apiKeyId = deployed ? await this.apiKeys.attach(key, stored) : await this.apiKeys.ensure(key);
         if (apiKeyId !== record.apiKeyId) fields.apiKeyId = apiKeyId;
         attached++;
       } else if (this.apiKeys && apiKeyIdOf(record)) {
@@ -248,7 +260,7 @@ export class KeyService {
       if (Object.keys(fields).length > 0) await this.store.setPlanFields(record.digest, fields);
       if (changed) backfilled++;
     }
-    return { backfilled, attached, removed, total: records.length };
+    return { backfilled, attached, removed, total: records.length, plansDeployed: deployed };
   }
 
   /** The key's requests per day over the last `days` days (today included) and what was left of its quota. */

@@ -125,6 +125,8 @@ describe('npm run keys', () => {
       expect(human.out).toMatch(/key_0000000000000002\s+unknown/);
       expect(human.out).toMatch(/key_0000000000000003\s+42\s+1\s+/);
       expect(human.out).toMatch(/key_0000000000000004\s+demo-apikey\s+revoked.*9\.99e\+125/);
+      // Records made before plans are on the default plan, flagged until sync-plans gives them a usage identifier.
+      for (const line of lines.slice(1)) expect(line).toMatch(/\sdefault \(run sync-plans\)$/);
       expect(human.out).not.toContain('do-not-show-this');
       expect(human.out).not.toMatch(/[0-9a-f]{64}/);
 
@@ -140,6 +142,8 @@ describe('npm run keys', () => {
       });
       expect(keys.find((k: { keyId: string }) => k.keyId === 'key_0000000000000002')).toEqual({
         keyId: 'key_0000000000000002',
+        plan: 'default',
+        needsSync: true,
         status: 'unknown',
       });
     });
