@@ -6,6 +6,7 @@ import {
   GetApiKeyCommand,
   GetApiKeysCommand,
   GetUsageCommand,
+  GetUsagePlansCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import { periodStart, type PlanConfig } from '../config/plans';
@@ -67,15 +68,15 @@ export class ApiGatewayKeyPlans implements ApiKeyPlans, UsageSource {
       );
     const apiKeyId = await this.ensure(key);
     // On exactly one plan's usage plan: a key may sit in only one usage plan per stage.
-    for (const [name, id] of Object.entries(planIds)) {
-      if (name === plan) continue;
-      await this.ignoring(['NotFoundException'], () =>
-        this.options.client.send(new DeleteUsagePlanKeyCommand({ usagePlanId: id, keyId: apiKeyId })),
-      );
+    const current = await this.plansOf(apiKeyId);
+    for (const id of Object.values(planIds)) {
+      if (id !== usagePlanId && current.has(id))
+        await this.options.client.send(new DeleteUsagePlanKeyCommand({ usagePlanId: id, keyId: apiKeyId }));
     }
-    await this.ignoring(['ConflictException'], () =>
-      this.options.client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId, keyType: 'API_KEY' })),
-    );
+    if (!current.has(usagePlanId))
+      await this.ignoring(['ConflictException'], () =>
+        this.options.client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId, keyType: 'API_KEY' })),
+      );
     return apiKeyId;
   }
 
@@ -141,6 +142,18 @@ export class ApiGatewayKeyPlans implements ApiKeyPlans, UsageSource {
 
   private planIds(): Promise<Readonly<Record<string, string>> | undefined> {
     return (this.ids ??= this.options.planIds());
+  }
+
+  /** The usage plans the API key is attached to. */
+  private async plansOf(apiKeyId: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    let position: string | undefined;
+    do {
+      const out = await this.options.client.send(new GetUsagePlansCommand({ keyId: apiKeyId, limit: 500, position }));
+      for (const plan of out.items ?? []) if (plan.id) ids.add(plan.id);
+      position = out.position;
+    } while (position);
+    return ids;
   }
 
   private async exists(apiKeyId: string): Promise<boolean> {

@@ -254,14 +254,21 @@ describe('npm run keys', () => {
         /^error: unknown plan "gold"; known plans: default, demo-tight$/,
         'create',
       ],
-      [['set-plan', 'key_0000000000000001', '--plan', 'gold'], /^error: unknown plan "gold"; known plans: /, 'set-plan'],
+      [
+        ['set-plan', 'key_0000000000000001', '--plan', 'gold'],
+        /^error: unknown plan "gold"; known plans: /,
+        'set-plan',
+      ],
       [['set-plan', 'key_0000000000000001'], /^error: set-plan needs --plan NAME$/, 'set-plan'],
       [['usage', 'key_0000000000000001', '--days', '0'], /^error: --days takes a whole number from 1 to 90$/, 'usage'],
       [['usage', 'key_0000000000000001', '--days', 'x'], /^error: --days takes a whole number from 1 to 90$/, 'usage'],
       [['sync-plans', 'extra'], /^error: sync-plans takes no arguments/, 'sync-plans'],
-    ])('rejects the plan options of %j with one line and the command usage (exit 2)', async (argv, message, command) => {
-      await expectUsageError(argv, message, command);
-    });
+    ])(
+      'rejects the plan options of %j with one line and the command usage (exit 2)',
+      async (argv, message, command) => {
+        await expectUsageError(argv, message, command);
+      },
+    );
 
     it('takes values given with = and values that start with a single dash', async () => {
       const { table } = await freshTable();

@@ -36,7 +36,8 @@ describe('authorizer usageIdentifierKey', () => {
       logger: createLogger('authorizer', { sink: () => {} }),
       clock: () => NOW,
     });
-    const identifierOf = (keyId: string) => [...store.records.values()].find((r) => r.keyId === keyId)!.usageIdentifierKey;
+    const identifierOf = (keyId: string) =>
+      [...store.records.values()].find((r) => r.keyId === keyId)!.usageIdentifierKey;
     return { store, core, apikey, oauthKey, identifierOf };
   }
 
