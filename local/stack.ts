@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { splitAuthCacheTtl } from '../config/auth-cache';
+import type { PlanConfig } from '../config/plans';
 import { servers as configuredServers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
 import { KeyService } from '../lambdas/keys/key-service';
@@ -55,8 +56,10 @@ export interface LocalStackOptions {
    * Tests move it instead of waiting. @default Date.now
    */
   readonly clock?: () => number;
-  /** Enforce the keys' usage plans (config/plans.ts) as the deployed stack does. @default true */
+  /** Enforce the keys' usage plans as the deployed stack does. @default true */
   readonly usagePlans?: boolean;
+  /** The plans keys are made on and the gateway enforces. @default the plans of config/plans.ts */
+  readonly plans?: readonly PlanConfig[];
 }
 
 export interface LocalStack {
@@ -156,7 +159,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       usagePlans:
         options.usagePlans === false
           ? undefined
-          : createLocalUsagePlans({ lookup: (keyId) => keyStore.getByKeyId(keyId), counters, nowMs: clock }),
+          : createLocalUsagePlans({
+              lookup: (keyId) => keyStore.getByKeyId(keyId),
+              counters,
+              nowMs: clock,
+              plans: options.plans,
+            }),
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {
@@ -188,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(usesOAuth ? { grants: async () => loadTokenStore(grantsClient) } : {}),
         now: () => new Date(clock()),
         usage: counters,
+        plans: options.plans,
       }),
       servers,
       stopDynamo: () => embedded.stop(),
