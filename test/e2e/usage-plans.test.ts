@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { periodStart } from '../../config/plans';
 import { runKeysCli } from '../../cli/keys';
 import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
@@ -33,8 +36,8 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'plans', version: '1.0.0' } },
 });
 
-async function call(server: string, apiKey?: string): Promise<Response> {
-  return fetch(`${stack.baseUrl}/${server}/mcp`, {
+async function call(server: string, apiKey?: string, on: LocalStack = stack): Promise<Response> {
+  return fetch(`${on.baseUrl}/${server}/mcp`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -46,8 +49,8 @@ async function call(server: string, apiKey?: string): Promise<Response> {
 }
 
 /** Sends `count` requests at once; answers their statuses, and the first refusal as received. */
-async function burst(count: number, apiKey: string, server = 'demo-apikey') {
-  const responses = await Promise.all(Array.from({ length: count }, () => call(server, apiKey)));
+async function burst(count: number, apiKey: string, server = 'demo-apikey', on: LocalStack = stack) {
+  const responses = await Promise.all(Array.from({ length: count }, () => call(server, apiKey, on)));
   const refused = responses.find((r) => r.status !== 200);
   const bodies = await Promise.all(responses.map((r) => r.text()));
   return {
@@ -155,5 +158,27 @@ describe('usage plans through the local stack', () => {
     expect(await stack.keys.syncPlans()).toMatchObject({ backfilled: 0 });
     nowMs += 61_000;
     expect((await call('demo-apikey', key.apiKey)).status).toBe(200);
+  });
+
+  it('keeps the quota counters across a restart (they live with the keys in the embedded DynamoDB)', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'mcp-gate-plans-')), 'dynamodb');
+    const clock = () => nowMs;
+    const first = await startTestStack({ inMemory: false, dataDir, clock });
+    const key = await first.keys.create({ server: 'demo-apikey', plan: 'demo-tight' });
+    try {
+      expect((await burst(2, key.apiKey, 'demo-apikey', first)).statuses).toEqual([200, 200]);
+    } finally {
+      await first.close();
+    }
+    nowMs += 1000;
+    const second = await startTestStack({ inMemory: false, dataDir, clock });
+    try {
+      const [today] = (await second.keys.usage(key.record.keyId, 1)).days;
+      expect(today).toMatchObject({ used: 2, remaining: 18 });
+      expect((await burst(1, key.apiKey, 'demo-apikey', second)).statuses).toEqual([200]);
+      expect((await second.keys.usage(key.record.keyId, 1)).days[0]).toMatchObject({ used: 3, remaining: 17 });
+    } finally {
+      await second.close();
+    }
   });
 });
