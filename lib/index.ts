@@ -11,3 +11,4 @@ export { McpGateStack, type McpGateStackProps } from './mcp-gate-stack';
 export { McpServerFunction, type McpServerFunctionProps } from './mcp-server-function';
 export { addServerFunctions, type ServerFunctionsProps } from './server-functions';
 export { CONTEXT_KEYS } from './settings';
+export { UsagePlans, type UsagePlansProps } from './usage-plans';

@@ -44,7 +44,7 @@ export class UsagePlans extends Construct {
     for (const plan of props.plans ?? configuredPlans) {
       plans.set(
         plan.name,
-        new apigw.UsagePlan(this, pascalCase(plan.name), {
+        new apigw.UsagePlan(this, `${pascalCase(plan.name)}Plan`, {
           description: `mcp-gate plan ${plan.name}${plan.description ? `: ${plan.description}` : ''}`,
           apiStages: [{ api: props.api, stage: props.api.deploymentStage }],
           throttle: { rateLimit: plan.throttle.rateLimit, burstLimit: plan.throttle.burstLimit },
