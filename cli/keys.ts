@@ -26,6 +26,7 @@ ${TARGET_RULES}
 Options: --table NAME, --stack NAME, --url BASE_URL (for the printed client config), --json, --help
 Clients (--client NAME, for create and rotate: the config in that client's own format; default generic):
   ${CLIENT_NAMES.join(', ')}
+Plans (--plan NAME, for create and set-plan; config/plans.ts): ${plans.map((p) => p.name).join(', ')}
 Durations (--expires-in, --grace) are a number and a unit (s, m, h, d, w), up to 3650d (10 years).
 A command rejects options it does not take, repeated options and extra arguments.`;
 
