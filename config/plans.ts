@@ -102,14 +102,6 @@ export function periodStart(period: QuotaPeriod, atMs: number): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 }
 
-/** When the period holding `atMs` ends (the next one starts). */
-export function periodEnd(period: QuotaPeriod, atMs: number): Date {
-  const start = periodStart(period, atMs);
-  if (period === 'DAY') return new Date(start.getTime() + 86_400_000);
-  if (period === 'WEEK') return new Date(start.getTime() + 7 * 86_400_000);
-  return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-}
-
 /** How a quota of `period` resets, in words a client can act on. */
 export function resetWords(period: QuotaPeriod): string {
   const unit = { DAY: 'day', WEEK: 'week (Sunday)', MONTH: 'month' }[period];
