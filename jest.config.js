@@ -3,8 +3,13 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // These suites run on their own: npm run test:reliability, npm run test:browser.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/', '<rootDir>/test/browser/'],
+  // These suites run on their own: npm run test:reliability, npm run test:browser, npm run test:moto.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/test/reliability/',
+    '<rootDir>/test/browser/',
+    '<rootDir>/test/moto/',
+  ],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

@@ -84,7 +84,7 @@ type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGate
 const silent = createLogger('authorizer', { sink: () => {} });
 
 /** The Lambda handler on an injected store, logging nowhere (the entry point logs to stdout and reads the environment). */
-function handlerOn(store: DynamoKeyStore | MemoryKeyStore, cacheTtlSeconds: number): AuthorizerHandler {
+export function handlerOn(store: DynamoKeyStore | MemoryKeyStore, cacheTtlSeconds: number): AuthorizerHandler {
   return createAuthorizerHandler({ store, servers, logger: silent, cacheTtlSeconds });
 }
 
@@ -93,14 +93,14 @@ class ReadOnlyStore extends DynamoKeyStore {
   override async touch(): Promise<void> {}
 }
 
-function baseEvent(): APIGatewayRequestAuthorizerEvent {
+export function baseEvent(): APIGatewayRequestAuthorizerEvent {
   return JSON.parse(
     readFileSync(join(ROOT, 'events', 'authorizer-v1-apikey.json'), 'utf8'),
   ) as APIGatewayRequestAuthorizerEvent;
 }
 
 /** The fixture with its x-api-key replaced (a shallow copy: cheap enough to build per call). */
-function eventWithKey(base: APIGatewayRequestAuthorizerEvent, apiKey: string): APIGatewayRequestAuthorizerEvent {
+export function eventWithKey(base: APIGatewayRequestAuthorizerEvent, apiKey: string): APIGatewayRequestAuthorizerEvent {
   return {
     ...base,
     headers: { ...base.headers, 'x-api-key': apiKey },

@@ -3,7 +3,10 @@
  * the local API Gateway running the real handlers) on free 127.0.0.1 ports, with one key for
  * each keyed demo server. Prints `{"baseUrl": …, "keys": {server: apiKey}}` once ready and
  * runs until it is sent SIGTERM. Run it with LOG_LEVEL=warn: the handlers log each request
- * to stdout otherwise, which would measure the logging more than the gateway.
+ * to stdout otherwise, which would measure the logging more than the gateway. The keys' plan
+ * never binds (its throttle and daily quota are far above any load here), so the gateway pays
+ * for a plan check and a counter update on every request without refusing one;
+ * BENCH_USAGE_PLANS=off turns plans off, to measure that cost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalStack } from '../local/stack';
@@ -20,7 +23,14 @@ const AUTH_FUNCTIONS = [
 ] as const;
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ port: 0, dynamodbPort: 0, downstreamPort: 0, inMemory: true });
+  const stack = await startLocalStack({
+    port: 0,
+    dynamodbPort: 0,
+    downstreamPort: 0,
+    inMemory: true,
+    usagePlans: process.env.BENCH_USAGE_PLANS !== 'off',
+    plans: [{ name: 'default', throttle: { rateLimit: 1e6, burstLimit: 1e6 }, quota: { limit: 1e12, period: 'DAY' } }],
+  });
   const keys: Record<string, string> = {};
   for (const server of stack.servers) {
     if (server.authMode === 'none') continue;

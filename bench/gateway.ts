@@ -35,6 +35,8 @@ export interface GatewayBenchOptions {
   readonly connections: number;
   /** Seconds of load per server while the stack's process profiles itself. */
   readonly profileSeconds: number;
+  /** Extra environment for the stack's process (BENCH_USAGE_PLANS=off). @default none */
+  readonly serverEnv?: Readonly<Record<string, string>>;
 }
 
 export interface GatewayServerResult {
@@ -106,7 +108,7 @@ export async function runGatewayBench(
 ): Promise<GatewayResults> {
   const stack = await startHelper<{ baseUrl: string; keys: Record<string, string>; logLevel: string }>(
     join(__dirname, 'gateway-server.ts'),
-    { env: { LOG_LEVEL: 'warn' }, timeoutMs: 60_000 },
+    { env: { LOG_LEVEL: 'warn', ...options.serverEnv }, timeoutMs: 60_000 },
   );
   try {
     const { baseUrl, keys } = stack.info;

@@ -12,10 +12,12 @@ const OPTION_TYPES = {
   stack: 'string',
   url: 'string',
   client: 'string',
+  plan: 'string',
+  days: 'string',
 } as const;
 
 export type OptionName = keyof typeof OPTION_TYPES;
-export type CommandName = 'create' | 'list' | 'revoke' | 'rotate';
+export type CommandName = 'create' | 'list' | 'revoke' | 'rotate' | 'set-plan' | 'usage' | 'sync-plans';
 
 export interface CommandSpec {
   /** What follows `npm run keys --`. */
@@ -31,14 +33,14 @@ const CLIENT = '[--client NAME]';
 
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   create: {
-    synopsis: `create --server NAME [--label TEXT] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL] ${CLIENT}`,
-    summary: 'Create a key; it is printed once, with a client config.',
-    options: ['server', 'label', 'expires-in', 'json', 'table', 'stack', 'url', 'client'],
+    synopsis: `create --server NAME [--plan NAME] [--label TEXT] [--expires-in 30d] [--json] ${TARGET} [--url BASE_URL] ${CLIENT}`,
+    summary: 'Create a key on a usage plan (default: default); it is printed once, with a client config.',
+    options: ['server', 'plan', 'label', 'expires-in', 'json', 'table', 'stack', 'url', 'client'],
   },
   list: {
     synopsis: `list [--server NAME] [--json] ${TARGET}`,
     summary:
-      'List keys (never their secrets) with their status: active, expired or revoked;\n' +
+      'List keys (never their secrets) with their plan and status: active, expired or revoked;\n' +
       "for an oauth server's keys, their live OAuth grants.",
     options: ['server', 'json', 'table', 'stack'],
   },
@@ -56,6 +58,28 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'unless --expires-in says otherwise.',
     positional: 'KEY_ID',
     options: ['grace', 'expires-in', 'json', 'table', 'stack', 'url', 'client'],
+  },
+  'set-plan': {
+    synopsis: `set-plan KEY_ID --plan NAME [--json] ${TARGET}`,
+    summary: "Move a key to another usage plan (on AWS: its API Gateway key to that plan's usage plan).",
+    positional: 'KEY_ID',
+    options: ['plan', 'json', 'table', 'stack'],
+  },
+  usage: {
+    synopsis: `usage KEY_ID [--days N] [--json] ${TARGET}`,
+    summary:
+      "A key's requests per UTC day and what was left of its quota, today last (default: 7 days;\n" +
+      "AWS: API Gateway's usage; locally: the local stack's counters).",
+    positional: 'KEY_ID',
+    options: ['days', 'json', 'table', 'stack'],
+  },
+  'sync-plans': {
+    synopsis: `sync-plans [--json] ${TARGET}`,
+    summary:
+      'Bring every key up to date with the plans, idempotently: keys made before plans get the\n' +
+      'default plan and a usage identifier; on AWS each live key gets its API Gateway key on its\n' +
+      "plan's usage plan, and revoked or expired keys lose theirs. Run it before deploying plans.",
+    options: ['json', 'table', 'stack'],
   },
 };
 
@@ -83,6 +107,8 @@ export interface OptionValues {
   readonly url?: string;
   /** One of CLIENT_NAMES, checked here. */
   readonly client?: ClientName;
+  readonly plan?: string;
+  readonly days?: string;
 }
 
 export type ParsedCommandLine =
@@ -160,6 +186,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError(`${command} takes no arguments, got "${printable(rest.join(' '))}"`, command);
   }
   if (command === 'create' && values.server === undefined) throw new UsageError('create needs --server NAME', command);
+  if (command === 'set-plan' && values.plan === undefined) throw new UsageError('set-plan needs --plan NAME', command);
   if (typeof values.client === 'string' && !isClientName(values.client))
     throw new UsageError(`unknown client "${printable(values.client)}"; clients: ${CLIENT_NAMES.join(', ')}`, command);
   return {

@@ -1,13 +1,14 @@
 import { CLIENT_NAMES } from '../config/client-configs';
 import type { ResolvedServer } from '../config/types';
 import { checkKeyId, checkLabel, parseDuration } from '../lambdas/keys/key-format';
-import { keyedServer } from '../lambdas/keys/key-service';
+import { plans } from '../config/plans';
+import { keyedServer, knownPlan, MAX_USAGE_DAYS } from '../lambdas/keys/key-service';
 import type { KeySummary } from '../lambdas/keys/key-store';
 import { InvalidInputError } from '../lambdas/shared/errors';
 import { readLocalState } from '../local/state';
 import { COMMANDS, commandUsage, parseCommandLine, UsageError, type CommandName, type OptionValues } from './args';
 import { failureMessage, type FailurePlace } from './failures';
-import { epochText, formatIssued, formatList, listJson } from './output';
+import { epochText, formatIssued, formatList, formatUsage, listJson } from './output';
 import { openTarget, planTarget, TARGET_RULES, type Target } from './target';
 import { errorLine, printable, safeJson } from './text';
 
@@ -25,6 +26,7 @@ ${TARGET_RULES}
 Options: --table NAME, --stack NAME, --url BASE_URL (for the printed client config), --json, --help
 Clients (--client NAME, for create and rotate: the config in that client's own format; default generic):
   ${CLIENT_NAMES.join(', ')}
+Plans (--plan NAME, for create and set-plan; config/plans.ts): ${plans.map((p) => p.name).join(', ')}
 Durations (--expires-in, --grace) are a number and a unit (s, m, h, d, w), up to 3650d (10 years).
 A command rejects options it does not take, repeated options and extra arguments.`;
 
@@ -101,6 +103,18 @@ async function runCommand(
       throw error;
     }
   };
+  // So is a --plan that names no configured plan.
+  if (values.plan !== undefined) {
+    try {
+      knownPlan(plans, values.plan);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new UsageError(errorLine(error.message), command);
+      throw error;
+    }
+  }
+  const days = values.days === undefined ? 7 : Number(values.days);
+  if (!(Number.isInteger(days) && days >= 1 && days <= MAX_USAGE_DAYS))
+    throw new UsageError(`--days takes a whole number from 1 to ${MAX_USAGE_DAYS}`, command);
   if (command === 'create') {
     checkServer(values.server!);
     if (values.label !== undefined) checkLabel(values.label);
@@ -112,6 +126,7 @@ async function runCommand(
   const plan = planTarget(values, io.env, readLocalState(io.env.MCP_GATE_STATE_FILE || undefined));
   place.current = { endpoint: plan.endpoint, table: plan.table };
   const target = await openTarget(plan, servers, io.err, command === 'create' || command === 'rotate', io.env);
+  const aws = plan.kind === 'aws';
   place.current = { endpoint: plan.endpoint, table: target.table };
   const nowSeconds = () => Date.now() / 1000;
 
@@ -121,6 +136,7 @@ async function runCommand(
         server: values.server!,
         label: values.label,
         expiresInSeconds: expiresIn,
+        plan: values.plan,
       });
       io.out(issuedText(target, servers, issued.apiKey, issued.record, values));
       return;
@@ -156,6 +172,43 @@ async function runCommand(
         );
       }
       io.out(issuedText(target, servers, issued.apiKey, issued.record, values, old.keyId, ended));
+      return;
+    }
+    case 'set-plan': {
+      const key = await target.service.setPlan(keyId!, values.plan!);
+      io.out(
+        values.json
+          ? safeJson(key)
+          : `Moved ${printable(key.keyId)} to plan ${printable(String(key.plan))}.` +
+              (aws ? ' API Gateway applies it within a minute or so.' : ''),
+      );
+      return;
+    }
+    case 'usage': {
+      const usage = await target.service.usage(keyId!, days);
+      io.out(values.json ? safeJson(usage) : formatUsage(usage));
+      return;
+    }
+    case 'sync-plans': {
+      const report = await target.service.syncPlans();
+      if (values.json) {
+        io.out(safeJson(report));
+        return;
+      }
+      const lines = [
+        `Checked ${report.total} key${report.total === 1 ? '' : 's'}: ${report.backfilled} got a plan or usage identifier they lacked.`,
+      ];
+      if (aws && report.plansDeployed)
+        lines.push(
+          `${report.attached} live key${report.attached === 1 ? ' is' : 's are'} on their plan's usage plan; ` +
+            `${report.removed} API key${report.removed === 1 ? '' : 's'} of revoked or expired keys deleted.`,
+        );
+      if (aws && !report.plansDeployed)
+        lines.push(
+          `${report.attached} live key${report.attached === 1 ? ' has' : 's have'} an API Gateway key; the usage plans are not ` +
+            'deployed yet: deploy, then run sync-plans again to attach them.',
+        );
+      io.out(lines.join('\n'));
       return;
     }
   }

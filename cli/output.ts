@@ -8,6 +8,7 @@ import {
 } from '../config/client-configs';
 import type { ResolvedServer } from '../config/types';
 import { isExpired } from '../lambdas/keys/key-format';
+import type { KeyUsage } from '../lambdas/keys/key-service';
 import type { KeySummary } from '../lambdas/keys/key-store';
 import { printable, safeJson } from './text';
 
@@ -65,6 +66,7 @@ export function formatList(keys: readonly KeySummary[], nowSeconds: number, gran
     text(k.createdAt),
     epochText(k.expiresAt),
     text(k.lastUsedAt),
+    text(k.plan) + (k.needsSync ? ' (run sync-plans)' : ''),
   ]);
   const header = [
     'KEY ID',
@@ -76,6 +78,7 @@ export function formatList(keys: readonly KeySummary[], nowSeconds: number, gran
     'CREATED',
     'EXPIRES',
     'LAST USED',
+    'PLAN',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows]
@@ -99,6 +102,24 @@ export function listJson(keys: readonly KeySummary[], nowSeconds: number, grants
     },
     2,
   );
+}
+
+/** `usage` as a table: one line per UTC day, today last. */
+export function formatUsage(usage: KeyUsage): string {
+  const rows = usage.days.map((day) => [
+    day.date,
+    String(day.used),
+    day.remaining === null ? '-' : String(day.remaining),
+  ]);
+  const header = ['DATE', 'USED', 'REMAINING'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const table = [header, ...rows].map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [`Key ${printable(usage.keyId)}, plan ${printable(usage.plan)}:`, ...table].join('\n');
 }
 
 /** The URLs a server answers on: one per route, `{param}` templates kept for the client to fill in. */

@@ -1,13 +1,17 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { ResolvedServer } from '../config/types';
 import { serverUrlOutput } from '../lib/output-names';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
 import { DynamoKeyStore, ensureKeysTable, keysTableExists } from '../lambdas/keys/dynamo-key-store';
 import { KeyService } from '../lambdas/keys/key-service';
+import { USAGE_PLAN_IDS_OUTPUT } from '../config/plans';
 import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
 import { DynamoTokenStore, type TokenStore } from '../lambdas/oauth/token-store';
 import { ConfigError, InvalidInputError } from '../lambdas/shared/errors';
 import { LOCAL_TABLE_NAME, type LocalState } from '../local/state';
+import { UsageCounters } from '../local/usage-counters';
+import { ApiGatewayKeyPlans } from './api-gateway-plans';
 import { describeSdkFailure } from './failures';
 import { printable } from './text';
 
@@ -157,13 +161,16 @@ export async function openTarget(
   let table = plan.table;
   let baseUrl = plan.baseUrl;
   let where: string;
-  let outputs: Record<string, string> | undefined;
+  // The stack's outputs once read: the servers' URLs for a new key's client config.
+  let readOnce: Record<string, string> | undefined;
   let stackGrantsTable: string | undefined;
   const client = createDocumentClient({ endpoint: plan.endpoint });
+  let outputs: Promise<Record<string, string>> | undefined;
+  const readOutputs = () => (outputs ??= stackOutputs(plan.stack ?? DEFAULT_STACK_NAME));
   if (plan.kind === 'aws') {
     // The stack's outputs name the tables, and the servers' URLs for a new key's client config.
     if (!table || (needsUrl && !baseUrl)) {
-      outputs = await stackOutputs(plan.stack ?? DEFAULT_STACK_NAME);
+      const outputs = (readOnce = await readOutputs());
       // Its grants table goes with its keys table: beside a table named by hand, GRANTS_TABLE_NAME alone.
       if (!table) stackGrantsTable = outputs.GrantsTableName;
       table ??= outputs.KeysTableName;
@@ -203,20 +210,50 @@ export async function openTarget(
     return (await keysTableExists(client, name)) ? new DynamoTokenStore(client, name) : undefined;
   };
   const openedTokens = () => (tokens ??= openTokens());
+  // On AWS each key is backed by an API Gateway API key on its plan's usage plan; locally the
+  // local stack enforces the plans and keeps the counters beside the keys.
+  const apiKeys =
+    plan.kind === 'aws'
+      ? new ApiGatewayKeyPlans({
+          client: new APIGatewayClient({}),
+          planIds: async () => usagePlanIds(await readOutputs(), plan.stack ?? DEFAULT_STACK_NAME),
+          note,
+        })
+      : undefined;
   return {
-    service: new KeyService({ store: new DynamoKeyStore(client, table), servers, grants: openedTokens }),
+    service: new KeyService({
+      store: new DynamoKeyStore(client, table),
+      servers,
+      grants: openedTokens,
+      apiKeys,
+      usage: apiKeys ?? new UsageCounters(client),
+    }),
     plan,
     table,
     baseUrl,
     baseUrlOf: (serverName) => {
       if (plan.baseUrl !== undefined) return plan.baseUrl;
       const route = servers.find((s) => s.name === serverName)?.routes[0];
-      const url = outputs?.[serverUrlOutput(serverName)];
+      const url = readOnce?.[serverUrlOutput(serverName)];
       return route !== undefined && url?.endsWith(route) ? url.slice(0, -route.length) : baseUrl;
     },
     where,
     tokens: openedTokens,
   };
+}
+
+/** The stack's `UsagePlanIds` output: each plan's usage plan id; undefined before the plans are deployed. */
+function usagePlanIds(outputs: Record<string, string>, stackName: string): Record<string, string> | undefined {
+  const text = outputs[USAGE_PLAN_IDS_OUTPUT];
+  if (!text) return undefined;
+  try {
+    const ids: unknown = JSON.parse(text);
+    if (typeof ids === 'object' && ids !== null && Object.values(ids).every((id) => typeof id === 'string'))
+      return ids as Record<string, string>;
+  } catch {
+    // Reported below.
+  }
+  throw new InvalidInputError(`stack ${stackName}'s ${USAGE_PLAN_IDS_OUTPUT} output is not a JSON object of ids`);
 }
 
 async function stackOutputs(stackName: string): Promise<Record<string, string>> {

@@ -3,6 +3,7 @@
  * from it and the local stack (`npm start`) imports it to answer the same way. Data only:
  * nothing here may import aws-cdk-lib.
  */
+import { plans, resetWords } from '../config/plans';
 import { JsonRpcCode, jsonRpcErrorBody } from '../lambdas/shared/json-rpc';
 
 /** One gateway response: the status and the JSON body API Gateway sends instead of calling the integration. */
@@ -12,6 +13,8 @@ export interface GatewayResponseSpec {
   readonly body: string;
   /** The `x-amzn-ErrorType` header API Gateway sends with this response. */
   readonly errorType: string;
+  /** Headers sent besides `Content-Type` (static values: a gateway response cannot compute them). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The API Gateway response types mcp-gate customises. */
@@ -21,12 +24,33 @@ export type GatewayResponseType =
   | 'AUTHORIZER_FAILURE'
   | 'AUTHORIZER_CONFIGURATION_ERROR'
   | 'THROTTLED'
+  | 'QUOTA_EXCEEDED'
+  | 'INVALID_API_KEY'
   | 'REQUEST_TOO_LARGE';
 
 /** A JSON-RPC error response with no id, as the MCP handler sends for requests it refuses: MCP clients show its message. */
 function gatewayErrorBody(message: string): string {
   return jsonRpcErrorBody(JsonRpcCode.ServerError, message);
 }
+
+/**
+ * When a used-up quota resets, in words: a gateway response is static, so it names the period
+ * of the configured plans' quotas (each plan's, when they differ).
+ */
+function quotaResetText(): string {
+  const withQuota = plans.filter((plan) => plan.quota);
+  const periods = [...new Set(withQuota.map((plan) => plan.quota!.period))];
+  if (periods.length === 1) return `it resets ${resetWords(periods[0])}`;
+  if (periods.length === 0) return 'it resets when its period ends';
+  return `it resets ${withQuota.map((plan) => `${resetWords(plan.quota!.period)} (plan ${plan.name})`).join(', ')}`;
+}
+
+/**
+ * Seconds a client should wait, sent as `Retry-After`. A throttled client waits a second for
+ * its bucket to refill; a client over its quota is told to come back in an hour (a static
+ * response cannot count down to the reset, which its body names).
+ */
+export const RETRY_AFTER_SECONDS = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 } as const;
 
 const AUTHORIZER_UNAVAILABLE = gatewayErrorBody('Internal Server Error: the API key could not be checked; retry later');
 
@@ -61,10 +85,27 @@ export const GATEWAY_RESPONSES: Readonly<Record<GatewayResponseType, GatewayResp
     body: AUTHORIZER_UNAVAILABLE,
     errorType: 'AuthorizerConfigurationException',
   },
+  // API Gateway sends THROTTLED for a key's plan throttle and for the stage's and account's alike.
   THROTTLED: {
     statusCode: 429,
     body: gatewayErrorBody('Too Many Requests: slow down and retry later'),
     errorType: 'TooManyRequestsException',
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.THROTTLED) },
+  },
+  QUOTA_EXCEEDED: {
+    statusCode: 429,
+    body: gatewayErrorBody(`Too Many Requests: this API key's request quota is used up; ${quotaResetText()}`),
+    errorType: 'LimitExceededException',
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS.QUOTA_EXCEEDED) },
+  },
+  // The authorizer allowed a key that names no API key of a usage plan (a key made before plans,
+  // not yet backfilled): API Gateway refuses it.
+  INVALID_API_KEY: {
+    statusCode: 403,
+    body: gatewayErrorBody(
+      'Forbidden: this API key has no usage plan yet; its operator runs npm run keys -- sync-plans',
+    ),
+    errorType: 'ForbiddenException',
   },
   REQUEST_TOO_LARGE: {
     statusCode: 413,

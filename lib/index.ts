@@ -14,3 +14,4 @@ export { checkOAuthLayout, oauthDomainFromContext, type OAuthDomainSettings } fr
 export { OAuthServers, type OAuthServerDeployment, type OAuthServersProps } from './oauth-servers';
 export { addServerFunctions, type ServerFunctionsProps } from './server-functions';
 export { CONTEXT_KEYS } from './settings';
+export { UsagePlans, type UsagePlansProps } from './usage-plans';

@@ -18,6 +18,7 @@ import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { addGatewayResponses, stageOptions } from './rest-stage';
 import { pascalCase, serverUrlOutput } from './output-names';
+import { UsagePlans } from './usage-plans';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
 function apiKeyPlaceholder(serverName: string): string {
@@ -91,6 +92,7 @@ export class McpGateStack extends Stack {
   public readonly servers: readonly McpServerFunction[];
   /** The `oauth` servers and their custom domain, when `oauthDomain` is set. */
   public readonly oauth?: OAuthServers;
+  public readonly usagePlans: UsagePlans;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -118,6 +120,8 @@ export class McpGateStack extends Stack {
       restApiName: this.stackName,
       description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The key authorizer names each request's API key (`usageIdentifierKey`): usage plans count by it.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
       deployOptions: stageOptions(props.stageName ?? 'prod', this.accessLogGroup, throttling),
     });
@@ -146,6 +150,12 @@ export class McpGateStack extends Stack {
         logRetention,
       });
     }
+
+    this.usagePlans = new UsagePlans(this, 'UsagePlans', {
+      api: this.api,
+      servers: this.servers,
+      ownApis: this.oauth?.servers ?? [],
+    });
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
     this.api.latestDeployment?.addToLogicalId({

@@ -176,6 +176,8 @@ export class OAuthServers extends Construct {
         description: `mcp-gate: the oauth server ${server.name}, at ${route} of ${domain.domainName}`,
         endpointTypes: [apigw.EndpointType.REGIONAL],
         disableExecuteApiEndpoint: true,
+        // The key authorizer names the key behind each token (`usageIdentifierKey`): its plan counts the calls.
+        apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
         cloudWatchRole: false,
         deployOptions: stage({ [OAUTH_STAGE_SERVER_VARIABLE]: server.name }),
       });

@@ -55,8 +55,8 @@ export function stageOptions(
 }
 
 /**
- * The API's JSON gateway responses (construct id `<Type>Response`), with the given extra static
- * headers per type (values as API Gateway takes them: in single quotes).
+ * The API's JSON gateway responses (construct id `<Type>Response`) with their own headers, and
+ * the given extra static headers per type (values as API Gateway takes them: in single quotes).
  */
 export function addGatewayResponses(
   api: apigw.RestApi,
@@ -67,7 +67,11 @@ export function addGatewayResponses(
     api.addGatewayResponse(`${pascalCase(type.toLowerCase())}Response`, {
       type: apigw.ResponseType.of(type),
       statusCode: String(response.statusCode),
-      responseHeaders: { 'Content-Type': "'application/json'", ...extraHeaders[type] },
+      responseHeaders: {
+        'Content-Type': "'application/json'",
+        ...Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name, `'${value}'`])),
+        ...extraHeaders[type],
+      },
       templates: { 'application/json': response.body },
     });
   }

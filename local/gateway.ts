@@ -19,6 +19,7 @@ export interface GatewayAnswer {
   readonly statusCode: number;
   readonly body: string;
   readonly errorType: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The answers this gateway gives itself, by API Gateway's response type. */
@@ -31,6 +32,9 @@ export interface GatewayAnswers {
   readonly REQUEST_TOO_LARGE: GatewayAnswer;
   readonly INTEGRATION_TIMEOUT: GatewayAnswer;
   readonly INTEGRATION_FAILURE: GatewayAnswer;
+  readonly THROTTLED: GatewayAnswer;
+  readonly QUOTA_EXCEEDED: GatewayAnswer;
+  readonly INVALID_API_KEY: GatewayAnswer;
 }
 
 /** API Gateway's own default bodies (REST APIs), used where the stack defines none. */
@@ -63,6 +67,9 @@ const DEFAULT_ANSWERS: GatewayAnswers = {
     body: '{"message":"Internal server error"}',
     errorType: 'InternalServerErrorException',
   },
+  THROTTLED: { statusCode: 429, body: '{"message":"Too Many Requests"}', errorType: 'TooManyRequestsException' },
+  QUOTA_EXCEEDED: { statusCode: 429, body: '{"message":"Limit Exceeded"}', errorType: 'LimitExceededException' },
+  INVALID_API_KEY: { statusCode: 403, body: '{"message":"Forbidden"}', errorType: 'ForbiddenException' },
 };
 
 export type AuthorizerFunction = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -96,6 +103,14 @@ export interface LocalGatewayOptions {
   readonly integrationTimeoutMs?: number;
   /** @default Date.now */
   readonly nowMs?: () => number;
+  /**
+   * The usage plans of keyed routes (the stack's API key source is the authorizer): each
+   * allowed request is admitted and counted, or refused with the plan's gateway response.
+   * @default none: no plans are enforced
+   */
+  readonly usagePlans?: {
+    admit(result: APIGatewayAuthorizerResult): Promise<'THROTTLED' | 'QUOTA_EXCEEDED' | 'INVALID_API_KEY' | undefined>;
+  };
 }
 
 /** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
@@ -197,6 +212,8 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     const effect = evaluatePolicy(cached.result.policyDocument, methodArn);
     if (effect === 'explicit-deny') return { answer: answers.EXPLICIT_DENY };
     if (effect === 'implicit-deny') return { answer: answers.ACCESS_DENIED };
+    const refused = await options.usagePlans?.admit(cached.result);
+    if (refused) return { answer: answers[refused] };
     const context: Record<string, string> = { principalId: cached.result.principalId };
     for (const [name, value] of Object.entries(cached.result.context ?? {})) {
       if (value !== undefined && value !== null) context[name] = String(value);

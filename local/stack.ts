@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { splitAuthCacheTtl } from '../config/auth-cache';
+import type { PlanConfig } from '../config/plans';
 import { servers as configuredServers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
 import { KeyService } from '../lambdas/keys/key-service';
@@ -15,6 +16,8 @@ import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type 
 import { close, listen } from './listen';
 import { DEMO_SECRETS, loadLocalSecrets, localSecretsFile } from './secrets';
 import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
+import { ensureUsageTable, UsageCounters } from './usage-counters';
+import { createLocalUsagePlans } from './usage-plans';
 
 /**
  * The deployed stack's gateway responses. API Gateway sends ACCESS_DENIED for an explicit
@@ -26,6 +29,9 @@ const STACK_ANSWERS: Partial<GatewayAnswers> = {
   EXPLICIT_DENY: GATEWAY_RESPONSES.ACCESS_DENIED,
   AUTHORIZER_FAILURE: GATEWAY_RESPONSES.AUTHORIZER_FAILURE,
   REQUEST_TOO_LARGE: GATEWAY_RESPONSES.REQUEST_TOO_LARGE,
+  THROTTLED: GATEWAY_RESPONSES.THROTTLED,
+  QUOTA_EXCEEDED: GATEWAY_RESPONSES.QUOTA_EXCEEDED,
+  INVALID_API_KEY: GATEWAY_RESPONSES.INVALID_API_KEY,
 };
 
 export interface LocalStackOptions {
@@ -58,6 +64,10 @@ export interface LocalStackOptions {
    * Tests move it instead of waiting. @default Date.now
    */
   readonly clock?: () => number;
+  /** Enforce the keys' usage plans as the deployed stack does. @default true */
+  readonly usagePlans?: boolean;
+  /** The plans keys are made on and the gateway enforces. @default the plans of config/plans.ts */
+  readonly plans?: readonly PlanConfig[];
 }
 
 export interface LocalStack {
@@ -107,6 +117,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await ensureGrantsTable(grantsClient, LOCAL_GRANTS_TABLE_NAME);
     };
     await ensureGrants();
+    await ensureUsageTable(dynamo.client);
+    const counters = new UsageCounters(dynamo.client);
 
     const downstream = createDownstream({
       petsApiKey: secretValues[DEMO_SECRETS.petsApiKey],
@@ -161,6 +173,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : undefined,
       nowMs: clock,
+      usagePlans:
+        options.usagePlans === false
+          ? undefined
+          : createLocalUsagePlans({
+              lookup: (keyId) => keyStore.getByKeyId(keyId),
+              counters,
+              nowMs: clock,
+              plans: options.plans,
+            }),
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {
@@ -191,12 +212,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // Revoke and rotate end the key's OAuth grants, as the CLI's do.
         ...(usesOAuth ? { grants: async () => loadTokenStore(grantsClient) } : {}),
         now: () => new Date(clock()),
+        usage: counters,
+        plans: options.plans,
       }),
       servers,
       stopDynamo: () => embedded.stop(),
       startDynamo: async () => {
         await embedded.start();
         await ensureGrants();
+        await ensureUsageTable(embedded.client);
       },
       close: async () => {
         await Promise.all([...started.map(close), embedded.close()]);

@@ -96,7 +96,7 @@ export class AuthorizerCore {
       Math.floor(this.clock() / 1000),
       request.hasAuthorization,
     );
-    return this.conclude(confine(decision, request), prefix, request, checked.target, record?.digest, 'key');
+    return this.conclude(confine(decision, request), prefix, request, checked.target, record, 'key');
   }
 
   /**
@@ -130,7 +130,7 @@ export class AuthorizerCore {
     if ('effect' in checked) return this.deny(checked, request, target);
     const key = await this.read(() => this.keyIdCache.get(checked.keyId), 'key-store-unavailable', request, target);
     const decision = decideTokenKey(target, checked.server, checked.keyId, key, nowSeconds);
-    return this.conclude(confine(decision, request), prefix, request, target, key?.digest, 'token', item?.clientId);
+    return this.conclude(confine(decision, request), prefix, request, target, key, 'token', item?.clientId);
   }
 
   /** A store read that fails closed: an outage is logged as one and thrown (API Gateway's 500), never a denial. */
@@ -161,13 +161,16 @@ export class AuthorizerCore {
     }
   }
 
-  /** Turns a decision into API Gateway's answer, with its one log line. */
+  /**
+   * Turns a decision into API Gateway's answer, with its one log line. `key`: the key read (for
+   * a token, the key behind it), whose usage identifier an Allow names for the usage plans.
+   */
   private conclude(
     decision: Decision,
     prefix: string,
     request: AuthorizerRequest,
     target: ResolvedServer,
-    digest: string | undefined,
+    key: KeyRecord | undefined,
     credential: 'key' | 'token',
     clientId?: string,
   ): AuthorizerOutcome {
@@ -184,7 +187,7 @@ export class AuthorizerCore {
       const { server, keyId } = decision;
       return { policy: denyPolicy(prefix, keyId, { server: server.name, keyId, authMode: server.authMode }) };
     }
-    if (digest) this.touch(digest, decision.keyId, request.requestId);
+    if (key?.digest) this.touch(key.digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
     this.options.logger.info('authorization decided', {
       requestId: request.requestId,
@@ -196,9 +199,9 @@ export class AuthorizerCore {
       keyId,
       ...(clientId ? { clientId } : {}),
     });
-    return {
-      policy: this.policyFor(prefix, request.stageServer === undefined ? server.routes : STAGE_ROUTES, keyId, server),
-    };
+    const usageIdentifierKey = typeof key?.usageIdentifierKey === 'string' ? key.usageIdentifierKey : undefined;
+    const routes = request.stageServer === undefined ? server.routes : STAGE_ROUTES;
+    return { policy: this.policyFor(prefix, routes, server, keyId, usageIdentifierKey) };
   }
 
   /** Resolves once every `lastUsedAt` write started so far has finished (before a store goes away). */
@@ -224,14 +227,22 @@ export class AuthorizerCore {
   private policyFor(
     prefix: string,
     routes: readonly string[],
-    keyId: string,
     server: ResolvedServer,
+    keyId: string,
+    usageIdentifierKey: string | undefined,
   ): APIGatewayAuthorizerResult {
-    const cacheKey = `${prefix}\u0000${keyId}`;
+    // The identifier is part of the cache key: sync-plans gives an older key one while containers run.
+    const cacheKey = `${prefix}\u0000${keyId}\u0000${usageIdentifierKey ?? ''}`;
     let policy = this.policies.get(cacheKey);
     if (!policy) {
       if (this.policies.size >= 10_000) this.policies.clear();
-      policy = allowPolicy(prefix, routes, keyId, { server: server.name, keyId, authMode: server.authMode });
+      policy = allowPolicy(
+        prefix,
+        routes,
+        keyId,
+        { server: server.name, keyId, authMode: server.authMode },
+        usageIdentifierKey,
+      );
       this.policies.set(cacheKey, policy);
     }
     return policy;

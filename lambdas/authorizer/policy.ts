@@ -19,13 +19,15 @@ export function arnPrefix(arn: string): string | undefined {
  * Allow `execute-api:Invoke` on exactly the given server's routes, all methods, on the API
  * and stage of the request. It depends on the key alone, never on the request's route, so a
  * result API Gateway caches is right for every later request with the same key: a key of
- * server A reaches A's routes and nothing else, cached or not.
+ * server A reaches A's routes and nothing else, cached or not. `usageIdentifierKey` (the
+ * value of the key's API Gateway API key) puts the request under the key's usage plan.
  */
 export function allowPolicy(
   prefix: string,
   routes: readonly string[],
   principalId: string,
   context: { server: string; keyId: string; authMode: AuthMode },
+  usageIdentifierKey?: string,
 ): APIGatewayAuthorizerResult {
   const resources = routes.flatMap((route) => METHODS.map((method) => `${prefix}/${method}${routeGlob(route)}`));
   return {
@@ -35,6 +37,7 @@ export function allowPolicy(
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }],
     },
     context: { ...context },
+    ...(usageIdentifierKey === undefined ? {} : { usageIdentifierKey }),
   };
 }
 

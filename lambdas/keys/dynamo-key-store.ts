@@ -9,7 +9,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createTableIfMissing, tableExists } from '../shared/dynamo-tables';
 import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
-import type { KeyRecord, KeyStore } from './key-store';
+import type { KeyRecord, KeyStore, PlanFields } from './key-store';
 import { KEYS_TABLE_SCHEMA } from './table-schema';
 
 function isConditionFailure(error: unknown): boolean {
@@ -103,6 +103,25 @@ export class DynamoKeyStore implements KeyStore {
     return this.update(digest, 'SET expiresAt = :expiresAt', { ':expiresAt': { N: String(expiresAt) } });
   }
 
+  setPlanFields(digest: string, fields: PlanFields): Promise<KeyRecord> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, AttributeValue> = {};
+    const names: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      names[`#${name}`] = name;
+      if (value === undefined) remove.push(`#${name}`);
+      else {
+        set.push(`#${name} = :${name}`);
+        values[`:${name}`] = { S: String(value) };
+      }
+    }
+    const expression = [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    return this.update(digest, expression, Object.keys(values).length ? values : undefined, names);
+  }
+
   async touch(digest: string, at: Date): Promise<void> {
     try {
       await this.update(digest, 'SET lastUsedAt = :at', { ':at': { S: at.toISOString() } });
@@ -115,7 +134,7 @@ export class DynamoKeyStore implements KeyStore {
   private async update(
     digest: string,
     expression: string,
-    values: Record<string, AttributeValue>,
+    values: Record<string, AttributeValue> | undefined,
     names?: Record<string, string>,
   ): Promise<KeyRecord> {
     try {

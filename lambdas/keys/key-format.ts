@@ -21,6 +21,15 @@ export function generateKeyId(): string {
   return 'key_' + randomBytes(8).toString('hex');
 }
 
+/**
+ * A new usage identifier: 40 hex characters (160 random bits), the value of the key's API
+ * Gateway API key (which takes 20-128 letters and digits). Random on its own, never derived
+ * from the key, so storing and returning it reveals nothing about the key.
+ */
+export function generateUsageIdentifier(): string {
+  return randomBytes(20).toString('hex');
+}
+
 /** True when `value` has the shape of an API key. Cheap; no I/O. */
 export function isWellFormedApiKey(value: string): boolean {
   return KEY_PATTERN.test(value);

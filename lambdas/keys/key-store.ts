@@ -20,10 +20,26 @@ export interface KeyRecord {
   readonly revokedAt?: string;
   /** The key id this key replaced, when made by `rotate`. */
   readonly rotatedFrom?: string;
+  /** The key's usage plan (config/plans.ts); absent on keys made before plans: `default`. */
+  readonly plan?: string;
+  /**
+   * A random identifier of its own, never derived from the key: the value of the key's API
+   * Gateway API key, which the authorizer returns as `usageIdentifierKey`. Not a credential
+   * (clients cannot send it), but lists do not show it.
+   */
+  readonly usageIdentifierKey?: string;
+  /** The id of the key's API Gateway API key, once `npm run keys` made it (AWS only). */
+  readonly apiKeyId?: string;
 }
 
-/** A key as lists show it: everything but the digest. */
-export type KeySummary = Omit<KeyRecord, 'digest'>;
+/** A key as lists show it: everything but the digest and its API Gateway key's identifiers. */
+export type KeySummary = Omit<KeyRecord, 'digest' | 'usageIdentifierKey' | 'apiKeyId'> & {
+  /** The key has no usage identifier, or (on AWS) no API Gateway key yet: `npm run keys -- sync-plans` fixes it. */
+  readonly needsSync?: true;
+};
+
+/** What `setPlanFields` may change: the plan and the key's usage identifiers. */
+export type PlanFields = Partial<Pick<KeyRecord, 'plan' | 'usageIdentifierKey' | 'apiKeyId'>>;
 
 /**
  * Where keys live. The DynamoDB adapter is the real one; the interface keeps the
@@ -43,6 +59,11 @@ export interface KeyStore {
   revoke(digest: string, at: Date): Promise<KeyRecord>;
   /** Sets the key's expiry (epoch seconds); throws `KeyNotFoundError` if it does not exist. */
   setExpiry(digest: string, expiresAt: number): Promise<KeyRecord>;
+  /**
+   * Sets the given plan fields (an `undefined` value removes the attribute); throws
+   * `KeyNotFoundError` if the key does not exist.
+   */
+  setPlanFields(digest: string, fields: PlanFields): Promise<KeyRecord>;
   /** Records a use; best effort. */
   touch(digest: string, at: Date): Promise<void>;
 }

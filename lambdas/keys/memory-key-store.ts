@@ -1,5 +1,5 @@
 import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
-import type { KeyRecord, KeyStore } from './key-store';
+import type { KeyRecord, KeyStore, PlanFields } from './key-store';
 
 /** A KeyStore in memory, for unit tests and benchmarks of the pure core; integration tests use DynamoDB (dynalite). */
 export class MemoryKeyStore implements KeyStore {
@@ -33,6 +33,9 @@ export class MemoryKeyStore implements KeyStore {
   async setExpiry(digest: string, expiresAt: number): Promise<KeyRecord> {
     return this.update(digest, { expiresAt });
   }
+  async setPlanFields(digest: string, fields: PlanFields): Promise<KeyRecord> {
+    return this.update(digest, fields);
+  }
   async touch(digest: string, at: Date): Promise<void> {
     this.touches++;
     if (this.records.has(digest)) await this.update(digest, { lastUsedAt: at.toISOString() });
@@ -41,9 +44,10 @@ export class MemoryKeyStore implements KeyStore {
     this.check();
     const record = this.records.get(digest);
     if (!record) throw new KeyNotFoundError('no such key');
-    const next = { ...record, ...change };
-    this.records.set(digest, next);
-    return next;
+    const next: Record<string, unknown> = { ...record, ...change };
+    for (const [name, value] of Object.entries(change)) if (value === undefined) delete next[name];
+    this.records.set(digest, next as unknown as KeyRecord);
+    return next as unknown as KeyRecord;
   }
   private check(): void {
     if (this.down) throw new KeyStoreUnavailableError('key store GetItem failed (simulated outage)');

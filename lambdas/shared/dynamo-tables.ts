@@ -43,11 +43,15 @@ export async function createTableIfMissing(
           AttributeType: 'S',
         })),
         KeySchema: [{ AttributeName: shape.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: shape.indexes.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [{ AttributeName: index.attribute, KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        // DynamoDB refuses an empty list: a table without indexes names none.
+        GlobalSecondaryIndexes:
+          shape.indexes.length === 0
+            ? undefined
+            : shape.indexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: [{ AttributeName: index.attribute, KeyType: 'HASH' }],
+                Projection: { ProjectionType: 'ALL' },
+              })),
       }),
     );
     for (let waited = 0; waited < 30_000; waited += 50) {

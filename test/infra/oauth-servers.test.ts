@@ -123,6 +123,18 @@ describe('OAuth servers on AWS, with a custom domain', () => {
     }
   });
 
+  it("counts an oauth server's calls against the plan of the key behind the token", () => {
+    const usagePlans = ofType('AWS::ApiGateway::UsagePlan');
+    expect(usagePlans.length).toBeGreaterThan(0);
+    for (const { api } of oauth.servers) {
+      const apiId = logicalId(api);
+      expect(resources[apiId].Properties.ApiKeySourceType).toBe('AUTHORIZER');
+      for (const [, method] of methodsOf(apiId)) expect(method.Properties.ApiKeyRequired).toBe(true);
+      for (const [, plan] of usagePlans)
+        expect(plan.Properties.ApiStages).toContainEqual(expect.objectContaining({ ApiId: { Ref: apiId } }));
+    }
+  });
+
   it('gives each oauth server its own authorizer, on Authorization, so cached answers never cross servers', () => {
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 2 + oauthConfigured.length);
     const seen = new Set<string>();
@@ -300,7 +312,9 @@ describe('OAuth servers on AWS, with a custom domain', () => {
         Resource: { Ref: logicalId(oauth.cookieSecret) },
       }),
     );
-    const readers = ofType('AWS::IAM::Policy').filter(([, r]) => joined(r).includes('secretsmanager:'));
+    // Other functions read their own tools' secrets; the cookie secret is the authorization server's alone.
+    const cookieSecretRef = JSON.stringify({ Ref: logicalId(oauth.cookieSecret) });
+    const readers = ofType('AWS::IAM::Policy').filter(([, r]) => JSON.stringify(r).includes(cookieSecretRef));
     expect(readers).toHaveLength(1);
     expect(readers[0][1].Properties.Roles).toEqual([{ Ref: logicalId(oauth.authorizationServer.role!) }]);
   });

@@ -10,10 +10,65 @@ import { runKeys } from '../helpers/keys-cli';
 const API_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod/';
 const DOMAIN = 'https://mcp.example.com';
 
+const USAGE_PLAN_IDS = { default: 'plan-default', 'demo-tight': 'plan-tight' };
+
+/**
+ * The API Gateway calls the CLI makes for a key's usage-plan key (moto answers them in the
+ * moto suite, which `npm test` does not require): API keys and their usage plans, in memory.
+ */
+function apiGatewayStandIn() {
+  const keys = new Map<string, { id: string; name: string; value: string; enabled: boolean }>();
+  const planKeys = new Map<string, Set<string>>();
+  let next = 0;
+  return (method: string, url: URL, body: string): { status: number; json?: unknown; error?: string } => {
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts[0] === 'apikeys' && parts.length === 1 && method === 'POST') {
+      const input = JSON.parse(body) as { name: string; value: string };
+      const key = { id: `ak${++next}`, name: input.name, value: input.value, enabled: true };
+      keys.set(key.id, key);
+      return { status: 201, json: key };
+    }
+    if (parts[0] === 'apikeys' && parts.length === 1 && method === 'GET') {
+      const name = url.searchParams.get('name');
+      return { status: 200, json: { items: [...keys.values()].filter((k) => !name || k.name.startsWith(name)) } };
+    }
+    if (parts[0] === 'apikeys' && parts.length === 2) {
+      const key = keys.get(parts[1]);
+      if (!key) return { status: 404, error: 'NotFoundException' };
+      if (method === 'DELETE') {
+        keys.delete(parts[1]);
+        for (const members of planKeys.values()) members.delete(parts[1]);
+        return { status: 202 };
+      }
+      return { status: 200, json: key };
+    }
+    if (parts[0] === 'usageplans' && parts.length === 1 && method === 'GET') {
+      const keyId = url.searchParams.get('keyId') ?? '';
+      const items = [...planKeys].filter(([, members]) => members.has(keyId)).map(([id]) => ({ id }));
+      return { status: 200, json: { items } };
+    }
+    if (parts[0] === 'usageplans' && parts[2] === 'keys') {
+      const members = planKeys.get(parts[1]) ?? new Set<string>();
+      planKeys.set(parts[1], members);
+      if (method === 'POST') {
+        const { keyId } = JSON.parse(body) as { keyId: string };
+        members.add(keyId);
+        return { status: 201, json: { id: keyId, type: 'API_KEY' } };
+      }
+      if (method === 'DELETE') {
+        members.delete(parts[3]);
+        return { status: 202 };
+      }
+    }
+    return { status: 404, error: 'NotFoundException' };
+  };
+}
+
 /**
  * The CLI's AWS path, no flags: DynamoDB is the embedded one (through the SDK's
- * AWS_ENDPOINT_URL_DYNAMODB, as a real AWS endpoint would be found), and CloudFormation, which has
- * no local emulator, a loopback stand-in answering DescribeStacks with the outputs a test sets.
+ * AWS_ENDPOINT_URL_DYNAMODB, as a real AWS endpoint would be found), and CloudFormation and API
+ * Gateway, which have no emulator `npm test` may require, loopback stand-ins: DescribeStacks
+ * with the outputs a test sets, and the API Gateway keys of the keys' usage plans.
  */
 describe('npm run keys on AWS, from the stack outputs', () => {
   let dynamo: EmbeddedDynamo;
@@ -25,10 +80,20 @@ describe('npm run keys on AWS, from the stack outputs', () => {
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
+    const apiGateway = apiGatewayStandIn();
     cloudFormation = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://stand-in');
+        if (url.pathname !== '/') {
+          const answer = apiGateway(req.method ?? 'GET', url, body);
+          res.statusCode = answer.status;
+          res.setHeader('content-type', 'application/json');
+          if (answer.error) res.setHeader('x-amzn-errortype', answer.error);
+          res.end(JSON.stringify(answer.json ?? (answer.error ? { message: answer.error } : {})));
+          return;
+        }
         const params = new URLSearchParams(body);
         const stackName = params.get('StackName') ?? '';
         stacksAsked.push(stackName);
@@ -54,6 +119,7 @@ describe('npm run keys on AWS, from the stack outputs', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_API_GATEWAY: `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}`,
     });
   });
   afterAll(async () => {
@@ -70,7 +136,7 @@ describe('npm run keys on AWS, from the stack outputs', () => {
     const grants = `aws-grants-${n}`;
     await ensureKeysTable(dynamo.client, keys);
     await ensureGrantsTable(dynamo.client, grants);
-    outputs = { ApiUrl: API_URL, KeysTableName: keys };
+    outputs = { ApiUrl: API_URL, KeysTableName: keys, UsagePlanIds: JSON.stringify(USAGE_PLAN_IDS) };
     if (options.grants !== false) outputs.GrantsTableName = grants;
     if (options.oauthUrl !== false) outputs[serverUrlOutput('demo-oauth')] = `${DOMAIN}/demo-oauth/mcp`;
     stacksAsked = [];

@@ -113,6 +113,8 @@ describe('npm run keys', () => {
       expect(human.out).toMatch(/key_0000000000000002\s+unknown/);
       expect(human.out).toMatch(/key_0000000000000003\s+42\s+1\s+/);
       expect(human.out).toMatch(/key_0000000000000004\s+demo-apikey\s+revoked.*9\.99e\+125/);
+      // Records made before plans are on the default plan, flagged until sync-plans gives them a usage identifier.
+      for (const line of lines.slice(1)) expect(line).toMatch(/\sdefault \(run sync-plans\)$/);
       expect(human.out).not.toContain('do-not-show-this');
       expect(human.out).not.toMatch(/[0-9a-f]{64}/);
 
@@ -128,6 +130,8 @@ describe('npm run keys', () => {
       });
       expect(keys.find((k: { keyId: string }) => k.keyId === 'key_0000000000000002')).toEqual({
         keyId: 'key_0000000000000002',
+        plan: 'default',
+        needsSync: true,
         status: 'unknown',
       });
     });
@@ -231,6 +235,28 @@ describe('npm run keys', () => {
     ])('rejects the --server of %j with one line and the command usage (exit 2)', async (argv, message, command) => {
       await expectUsageError(argv, message, command);
     });
+
+    it.each([
+      [
+        ['create', '--server', 'demo-apikey', '--plan', 'gold'],
+        /^error: unknown plan "gold"; known plans: default, demo-tight$/,
+        'create',
+      ],
+      [
+        ['set-plan', 'key_0000000000000001', '--plan', 'gold'],
+        /^error: unknown plan "gold"; known plans: /,
+        'set-plan',
+      ],
+      [['set-plan', 'key_0000000000000001'], /^error: set-plan needs --plan NAME$/, 'set-plan'],
+      [['usage', 'key_0000000000000001', '--days', '0'], /^error: --days takes a whole number from 1 to 90$/, 'usage'],
+      [['usage', 'key_0000000000000001', '--days', 'x'], /^error: --days takes a whole number from 1 to 90$/, 'usage'],
+      [['sync-plans', 'extra'], /^error: sync-plans takes no arguments/, 'sync-plans'],
+    ])(
+      'rejects the plan options of %j with one line and the command usage (exit 2)',
+      async (argv, message, command) => {
+        await expectUsageError(argv, message, command);
+      },
+    );
 
     it('takes values given with = and values that start with a single dash', async () => {
       const { table } = await freshTable();

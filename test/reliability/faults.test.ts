@@ -47,6 +47,8 @@ describe('the key store stops during load', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       cacheTtlSeconds: TTL_SECONDS,
+      // Usage plans would throttle this load; they have their own suite (usage-plans.test.ts).
+      usagePlans: false,
       logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
     });
     http = createHttpClient(stack.baseUrl, CONCURRENCY);

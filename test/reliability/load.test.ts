@@ -79,6 +79,8 @@ beforeAll(async () => {
   logs = captureLogs();
   stack = await startTestStack({
     cacheTtlSeconds: 60,
+    // Usage plans would throttle this load; they have their own suite (usage-plans.test.ts).
+    usagePlans: false,
     logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
   });
   for (const server of ['demo-apikey', 'demo-passthrough'] as const) {

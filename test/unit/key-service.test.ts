@@ -78,6 +78,6 @@ describe('key service', () => {
     const digest = [...store.records.keys()][0];
     store.records.set(digest, { ...store.records.get(digest)!, secret: 'x' } as never);
     const [listed] = await service.list();
-    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'hint', 'keyId', 'server', 'status']);
+    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'hint', 'keyId', 'plan', 'server', 'status']);
   });
 });
