@@ -8,6 +8,7 @@ import type { AccessTokenItem } from '../oauth/grants-schema';
 import { digestToken, type TokenStore } from '../oauth/token-store';
 import { checkToken, decide, decideTokenKey, precheck, type Decision, type Denial } from './decide';
 import type { AuthorizerRequest } from './event';
+import { recordDecision } from './decision-metrics';
 import { CachedLookup, LookupCache } from './lookup-cache';
 import { allowPolicy, arnPrefix, denyPolicy } from './policy';
 
@@ -140,6 +141,7 @@ export class AuthorizerCore {
           ...describeError(error),
         },
       );
+      recordDecision(target.name, 'error', reason, request.requestId);
       throw error instanceof KeyStoreUnavailableError
         ? error
         : new KeyStoreUnavailableError(`${reason === 'key-store-unavailable' ? 'key' : 'token'} lookup failed`, {
@@ -168,21 +170,24 @@ export class AuthorizerCore {
         server: decision.server.name,
         keyId: decision.keyId,
       });
+      recordDecision(target.name, 'deny', decision.reason, request.requestId);
       const { server, keyId } = decision;
       return { policy: denyPolicy(prefix, keyId, { server: server.name, keyId, authMode: server.authMode }) };
     }
     if (digest) this.touch(digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
+    // A credential of another server gets its own server's policy, which API Gateway turns into 403 here.
+    const reason = decision.crossServer ? `${credential}-of-other-server` : `valid-${credential}`;
     this.options.logger.info('authorization decided', {
       requestId: request.requestId,
       decision: 'allow',
-      // A credential of another server gets its own server's policy, which API Gateway turns into 403 here.
-      reason: decision.crossServer ? `${credential}-of-other-server` : `valid-${credential}`,
+      reason,
       targetServer: target.name,
       server: server.name,
       keyId,
       ...(clientId ? { clientId } : {}),
     });
+    recordDecision(target.name, 'allow', reason, request.requestId);
     return { policy: this.policyFor(prefix, server, keyId) };
   }
 
@@ -199,6 +204,7 @@ export class AuthorizerCore {
       targetServer: target?.name ?? request.routePath,
       keyId: decision.keyId,
     });
+    recordDecision(target?.name, 'unauthorized', decision.reason, request.requestId);
     return { unauthorized: true };
   }
 
