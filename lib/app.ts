@@ -5,6 +5,7 @@ import { existingApisFromContext, ExistingApisStack } from './existing-apis-stac
 import { McpGateStack } from './mcp-gate-stack';
 import { deployableServers } from './server-functions';
 import {
+  alarmEmailFromContext,
   authCacheTtlFromContext,
   booleanFromContext,
   CONTEXT_KEYS,
@@ -38,6 +39,10 @@ export function buildMcpGateApp(app: App): McpGateApp {
     serverEnvironment,
     apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
     samLocal: booleanFromContext(app.node, CONTEXT_KEYS.samLocal, false),
+    observability: {
+      tracing: booleanFromContext(app.node, CONTEXT_KEYS.tracing, false),
+      alarmEmail: alarmEmailFromContext(app.node),
+    },
   });
 
   const existing = existingApisFromContext(app.node);

@@ -12,6 +12,7 @@ import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import type { McpServerFunction } from './mcp-server-function';
 import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
+import { Observability, type ObservabilityOptions } from './observability';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { pascalCase } from './settings';
 
@@ -66,6 +67,11 @@ export interface McpGateStackProps extends StackProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Dashboard, alarms, alarm email and X-Ray tracing (lib/observability.ts).
+   * @default {} (no tracing, alarms without action)
+   */
+  readonly observability?: ObservabilityOptions;
 }
 
 /**
@@ -79,6 +85,7 @@ export class McpGateStack extends Stack {
   public readonly api: apigw.RestApi;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly servers: readonly McpServerFunction[];
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -107,7 +114,8 @@ export class McpGateStack extends Stack {
         // Execution logs at ERROR only: INFO with data tracing would log request headers (keys).
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
-        metricsEnabled: false,
+        // Per-method metrics: the dashboard and alarms show each server's requests, errors and latency.
+        metricsEnabled: true,
         throttlingRateLimit: throttling.rateLimit,
         throttlingBurstLimit: throttling.burstLimit,
       },
@@ -128,6 +136,14 @@ export class McpGateStack extends Stack {
       restApi: this.api,
       logRetention,
       samLocalVariables: props.samLocal,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api,
+      authorizer: this.authorizer.handler,
+      servers: this.servers,
+      logRetention,
+      ...props.observability,
     });
 
     // Authorizer settings take effect on the next deployment: make changing them create one.

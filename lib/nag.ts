@@ -20,6 +20,12 @@ const NAG_REASONS = {
   waf: 'No WAF by default (it costs per web ACL and per request); stage throttling, the 10 MB gateway payload limit and the handler body limit bound abuse. Associate a web ACL with the stage where policy requires one.',
   cloudWatchRole:
     "API Gateway's account CloudWatch Logs role uses the AWS managed policy made for it (AmazonAPIGatewayPushToCloudWatchLogs); the stage's access and execution logs need that role.",
+  tracing:
+    'X-Ray accepts trace segments only for all resources: PutTraceSegments and PutTelemetryRecords have no resource-level permissions (the statement Lambda itself adds for active tracing).',
+  alarmTopic:
+    'The alarm topic carries alarm names, states and metric values, never request data; CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key would cost more than the notifications it protects. Publishing requires TLS (enforceSSL).',
+  logRetentionFunction:
+    "CDK's LogRetention function sets the retention of API Gateway's execution-log group, which API Gateway itself creates; it uses the basic Lambda execution policy and logs:PutRetentionPolicy/DeleteRetentionPolicy on any group (the group is named by API Gateway).",
   nodeRuntime:
     'Node.js 22 is the runtime this project requires, targets and tests against (sam local image, bundling target node22); move to a newer runtime deliberately, after running the tests on it.',
 } as const;
@@ -62,4 +68,27 @@ export function acknowledgeCloudWatchRole(api: apigw.RestApi): void {
 export function acknowledgeRuntime(...functions: IConstruct[]): void {
   for (const fn of functions)
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: NAG_REASONS.nodeRuntime });
+}
+
+/** The X-Ray statement in a traced function's role (IAM5 on `Resource::*`). */
+export function acknowledgeTracing(role: IConstruct): void {
+  Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.tracing });
+}
+
+/** The alarm topic: no KMS encryption (SNS2). */
+export function acknowledgeAlarmTopic(topic: IConstruct): void {
+  Validations.of(topic).acknowledge({ id: 'AwsSolutions-SNS2', reason: NAG_REASONS.alarmTopic });
+}
+
+/** CDK's LogRetention function, a singleton of the stack: its managed policy (IAM4) and wildcard (IAM5). */
+export function acknowledgeLogRetentionFunction(stack: IConstruct): void {
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('LogRetention')) continue;
+    for (const id of [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AwsSolutions-IAM5[Resource::*]',
+    ]) {
+      Validations.of(child).acknowledge({ id, reason: NAG_REASONS.logRetentionFunction });
+    }
+  }
 }

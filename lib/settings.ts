@@ -26,6 +26,10 @@ export const CONTEXT_KEYS = {
   existingHttpApiId: 'mcp-gate:existingHttpApiId',
   /** The existing-API stack uses this keys table (e.g. the main stack's) instead of creating one. */
   keysTableName: 'mcp-gate:keysTableName',
+  /** X-Ray active tracing on the functions and the stage. Default false. */
+  tracing: 'mcp-gate:tracing',
+  /** An email address the alarms notify through an SNS topic. Default: none (alarms without action). */
+  alarmEmail: 'mcp-gate:alarmEmail',
 } as const;
 
 /** The authorizer cache TTL from context; throws `ConfigError` naming the key when it is not 0–3600 whole seconds. */
@@ -78,6 +82,16 @@ export function stringFromContext(node: Node, key: string): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string') throw new ConfigError(`context ${key} must be a string`);
   return raw;
+}
+
+/** The alarm email from context, if any; throws `ConfigError` naming the key when it is not an email address. */
+export function alarmEmailFromContext(node: Node): string | undefined {
+  const email = stringFromContext(node, CONTEXT_KEYS.alarmEmail)?.trim();
+  if (email === undefined || email === '') return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new ConfigError(`context ${CONTEXT_KEYS.alarmEmail} must be an email address, got ${JSON.stringify(email)}`);
+  }
+  return email;
 }
 
 /** `demo-public` → `DemoPublic`: server names as CloudFormation logical ids and output names. */
