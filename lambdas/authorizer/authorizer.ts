@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { serverForRoute } from '../../config/routes';
 import type { ResolvedServer } from '../../config/types';
 import { digestApiKey } from '../keys/key-format';
 import type { KeyRecord, KeyStore } from '../keys/key-store';
@@ -204,7 +205,12 @@ export class AuthorizerCore {
       targetServer: target?.name ?? request.routePath,
       keyId: decision.keyId,
     });
-    recordDecision(target?.name, 'unauthorized', decision.reason, request.requestId);
+    recordDecision(
+      (target ?? serverForRoute(this.options.servers, request.routePath))?.name,
+      'unauthorized',
+      decision.reason,
+      request.requestId,
+    );
     return { unauthorized: true };
   }
 
