@@ -9,7 +9,13 @@ import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
 import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../lib/gateway-responses';
 import { createDownstream } from './downstream';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
-import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
+import {
+  createLocalGateway,
+  type AuthorizerFunction,
+  type GatewayAnswers,
+  type LocalGatewayOptions,
+  type ProxyFunction,
+} from './gateway';
 import { close, listen } from './listen';
 import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
 
@@ -50,6 +56,8 @@ export interface LocalStackOptions {
    * Tests move it instead of waiting. @default Date.now
    */
   readonly clock?: () => number;
+  /** Called once per finished request (the request log of `npm start`). */
+  readonly onRequest?: LocalGatewayOptions['onRequest'];
 }
 
 export interface LocalStack {
@@ -144,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : undefined,
       nowMs: clock,
+      onRequest: options.onRequest,
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {

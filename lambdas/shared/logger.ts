@@ -24,7 +24,7 @@ export function createLogger(service: string, options: { level?: LogLevel; sink?
   const level = options.level ?? levelFromEnv();
   const sink = options.sink ?? writeLine;
   const write = (entryLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[entryLevel] < ORDER[level]) return;
+    if (!isLevelEnabled(entryLevel, level)) return;
     const coldStart = isColdStart(service);
     const traceId = xrayTraceId();
     sink(
@@ -45,6 +45,11 @@ export function createLogger(service: string, options: { level?: LogLevel; sink?
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
   };
+}
+
+/** Whether an entry at `entry` is written when the threshold is `threshold`. */
+export function isLevelEnabled(entry: LogLevel, threshold: LogLevel): boolean {
+  return ORDER[entry] >= ORDER[threshold];
 }
 
 /**
