@@ -10,7 +10,7 @@
  * `lastUsedAt`, the usage plans and the log lines, which carry the key id.
  *
  * The writer is this module rather than a library: it adds no dependency to the authorizer's
- * bundle and nothing to its cold start (docs/observability.md gives the measurement).
+ * bundle and nothing to its cold start (docs/observability.md says how that was decided).
  */
 import { writeLine } from './log-output';
 
