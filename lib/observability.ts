@@ -229,7 +229,7 @@ export class Observability extends Construct {
     for (const mcp of props.servers) {
       const server = mcp.server;
       const name = pascalCase(server.name);
-      const requests = apiMetric(server, 'Count', 'SampleCount', 'requests');
+      const requests = apiMetric(server, 'Count', 'Sum', 'requests');
       const errors = apiMetric(server, '5XXError', 'Sum', '5xx');
       const tools = server.tools.map((tool) => (typeof tool === 'string' ? tool : tool.name));
 
