@@ -6,6 +6,7 @@ import { McpGateStack } from './mcp-gate-stack';
 import { oauthDomainFromContext, oauthServersLeftOutWarning } from './oauth-domain';
 import { deployableServers } from './server-functions';
 import {
+  alarmEmailFromContext,
   authCacheTtlFromContext,
   booleanFromContext,
   CONTEXT_KEYS,
@@ -41,6 +42,10 @@ export function buildMcpGateApp(app: App): McpGateApp {
     apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
     samLocal: booleanFromContext(app.node, CONTEXT_KEYS.samLocal, false),
     oauthDomain,
+    observability: {
+      tracing: booleanFromContext(app.node, CONTEXT_KEYS.tracing, false),
+      alarmEmail: alarmEmailFromContext(app.node),
+    },
   });
 
   const existing = existingApisFromContext(app.node);

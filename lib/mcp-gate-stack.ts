@@ -15,6 +15,7 @@ import type { McpServerFunction } from './mcp-server-function';
 import type { OAuthDomainSettings } from './oauth-domain';
 import { addOAuthOutputs, OAuthServers } from './oauth-servers';
 import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
+import { Observability, type ObservabilityOptions } from './observability';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { addGatewayResponses, stageOptions } from './rest-stage';
 import { pascalCase, serverUrlOutput } from './output-names';
@@ -77,6 +78,11 @@ export interface McpGateStackProps extends StackProps {
    * @default - no domain; `oauth` servers must then be left out of `servers`
    */
   readonly oauthDomain?: OAuthDomainSettings;
+  /**
+   * Dashboard, alarms, alarm email and X-Ray tracing (lib/observability.ts).
+   * @default {} (no tracing, alarms without action)
+   */
+  readonly observability?: ObservabilityOptions;
 }
 
 /**
@@ -93,6 +99,7 @@ export class McpGateStack extends Stack {
   /** The `oauth` servers and their custom domain, when `oauthDomain` is set. */
   public readonly oauth?: OAuthServers;
   public readonly usagePlans: UsagePlans;
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -123,7 +130,7 @@ export class McpGateStack extends Stack {
       // The key authorizer names each request's API key (`usageIdentifierKey`): usage plans count by it.
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
-      deployOptions: stageOptions(props.stageName ?? 'prod', this.accessLogGroup, throttling),
+      deployOptions: stageOptions(props.stageName ?? 'prod', this.accessLogGroup, throttling, undefined, true),
     });
     addGatewayResponses(this.api, GATEWAY_RESPONSES);
 
@@ -155,6 +162,14 @@ export class McpGateStack extends Stack {
       api: this.api,
       servers: this.servers,
       ownApis: this.oauth?.servers ?? [],
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api,
+      authorizer: this.authorizer.handler,
+      servers: this.servers,
+      logRetention,
+      ...props.observability,
     });
 
     // Authorizer settings take effect on the next deployment: make changing them create one.

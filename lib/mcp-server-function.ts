@@ -70,6 +70,8 @@ export class McpServerFunction extends Construct {
   public readonly preflights: Array<apigw.Method | apigwv2.HttpRoute> = [];
 
   private readonly authorizer?: KeyAuthorizer;
+  /** The tools with each OpenAPI source replaced by the tools it compiled to. */
+  private compiledTools?: ResolvedServer['tools'];
   /** One integration per HTTP API (CDK ties an integration to the API it is first used on). */
   private readonly httpIntegrations = new Map<string, HttpLambdaIntegration>();
 
@@ -211,12 +213,20 @@ export class McpServerFunction extends Construct {
     return added;
   }
 
+  /** The names of the tools the function serves, those compiled from OpenAPI sources included. */
+  public get toolNames(): string[] {
+    return (this.compiledTools ?? this.server.tools).flatMap((tool) =>
+      typeof tool === 'string' ? [tool] : 'name' in tool ? [tool.name] : [],
+    );
+  }
+
   /** Compiles the server's OpenAPI sources (names checked against its other tools); the data file to bundle. */
   private compileOpenApiSources(): Record<string, string> {
     const sources = openApiSourcesOf(this.server);
     if (sources.length === 0) return {};
     const { compiled, warnings } = compileSourcesSync(sources);
-    resolveServers([withCompiledSources(this.server, compiled)]);
+    const [withTools] = resolveServers([withCompiledSources(this.server, compiled)]);
+    this.compiledTools = withTools.tools;
     for (const warning of warnings) Annotations.of(this).addWarningV2('mcp-gate:openApiOperationSkipped', warning);
     const file: CompiledToolsFile = { server: this.server.name, sources: compiled };
     return { [COMPILED_TOOLS_FILE]: JSON.stringify(file) };

@@ -32,14 +32,15 @@ export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
 
 /**
  * The stage settings every REST API of mcp-gate shares: JSON access logs, execution logs at
- * ERROR only (INFO with data tracing would log request headers, keys among them), no detailed
- * metrics, stage-wide throttling.
+ * ERROR only (INFO with data tracing would log request headers, keys among them), detailed
+ * metrics only where asked, stage-wide throttling.
  */
 export function stageOptions(
   stageName: string,
   accessLogGroup: logs.ILogGroup,
   throttling: StageThrottling,
   variables?: Readonly<Record<string, string>>,
+  detailedMetrics = false,
 ): apigw.StageOptions {
   return {
     stageName,
@@ -47,7 +48,8 @@ export function stageOptions(
     accessLogFormat: ACCESS_LOG_FORMAT,
     loggingLevel: apigw.MethodLoggingLevel.ERROR,
     dataTraceEnabled: false,
-    metricsEnabled: false,
+    // Per-method metrics (billed) where the dashboard and alarms read each server's requests, errors and latency.
+    metricsEnabled: detailedMetrics,
     throttlingRateLimit: throttling.rateLimit,
     throttlingBurstLimit: throttling.burstLimit,
     ...(variables ? { variables: { ...variables } } : {}),

@@ -33,6 +33,10 @@ export const CONTEXT_KEYS = {
   /** Optional, with `hostedZoneName`: the Route 53 zone to create the domain's A/AAAA alias records in. */
   hostedZoneId: 'mcp-gate:hostedZoneId',
   hostedZoneName: 'mcp-gate:hostedZoneName',
+  /** X-Ray active tracing on the functions and the stage. Default false. */
+  tracing: 'mcp-gate:tracing',
+  /** An email address the alarms notify through an SNS topic. Default: none (alarms without action). */
+  alarmEmail: 'mcp-gate:alarmEmail',
 } as const;
 
 /** The authorizer cache TTL from context; throws `ConfigError` naming the key when it is not 0–3600 whole seconds. */
@@ -88,3 +92,13 @@ export function stringFromContext(node: Node, key: string): string | undefined {
 }
 
 export { pascalCase } from './output-names';
+
+/** The alarm email from context, if any; throws `ConfigError` naming the key when it is not an email address. */
+export function alarmEmailFromContext(node: Node): string | undefined {
+  const email = stringFromContext(node, CONTEXT_KEYS.alarmEmail)?.trim();
+  if (email === undefined || email === '') return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new ConfigError(`context ${CONTEXT_KEYS.alarmEmail} must be an email address, got ${JSON.stringify(email)}`);
+  }
+  return email;
+}

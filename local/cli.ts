@@ -1,18 +1,23 @@
 import { clientConfig } from '../config/client-config';
 import type { ResolvedServer } from '../config/types';
 import { intEnv } from '../lambdas/shared/env';
+import { observeLines, setLineOutput } from '../lambdas/shared/log-output';
+import { levelFromEnv } from '../lambdas/shared/logger';
 import { McpGateError } from '../lambdas/shared/errors';
 import { portEnv } from './listen';
+import { createRequestLog, passesLevel, supportsColor } from './request-log';
 import { startLocalStack, type LocalStack } from './stack';
 import { clearLocalState, lockLocalState, writeLocalState } from './state';
 
-export const USAGE = `Usage: npm start [-- --in-memory]
+export const USAGE = `Usage: npm start [-- --in-memory] [--quiet]
 
 Runs every configured MCP server on localhost with an embedded DynamoDB, the real authorizer
 and handlers, and API Gateway's behaviour. Environment: PORT (3000), DYNAMODB_PORT (8000),
 DOWNSTREAM_PORT (3001), AUTH_CACHE_TTL_SECONDS (60; 0 turns the authorizer cache off),
-MCP_GATE_LOCAL_DIR (.local: the state file and the keys kept across restarts).
-  --in-memory   keep keys in memory only (default: kept in .local/dynamodb across restarts)`;
+MCP_GATE_LOCAL_DIR (.local: the state file and the keys kept across restarts), LOG_LEVEL (info:
+the functions' log lines, EMF records and audit lines shown; debug, warn or error), NO_COLOR.
+  --in-memory   keep keys in memory only (default: kept in .local/dynamodb across restarts)
+  --quiet       no request log (the one line per request)`;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,7 +35,7 @@ export async function runLocalStack(
     print(USAGE);
     return;
   }
-  const unknown = args.filter((a) => a !== '--in-memory');
+  const unknown = args.filter((a) => a !== '--in-memory' && a !== '--quiet');
   if (unknown.length > 0) throw new McpGateError(`unknown option ${unknown[0]}\n\n${USAGE}`);
   const settings = {
     port: portEnv('PORT', 3000, env),
@@ -40,11 +45,21 @@ export async function runLocalStack(
     inMemory: args.includes('--in-memory'),
   };
 
+  // The functions' lines at LOG_LEVEL and up, as CloudWatch Logs would show them (EMF and audit lines as info).
+  const level = levelFromEnv(env);
+  setLineOutput((line) => {
+    if (passesLevel(line, level)) print(line);
+  });
+  const requestLog = args.includes('--quiet')
+    ? undefined
+    : createRequestLog({ write: print, color: supportsColor(process.stdout, env) });
+  if (requestLog) observeLines(requestLog.observeLine);
+
   const startedAt = process.hrtime.bigint();
   const lock = lockLocalState();
   let stack: LocalStack;
   try {
-    stack = await startLocalStack(settings);
+    stack = await startLocalStack({ ...settings, onRequest: requestLog?.onRequest });
   } catch (error) {
     lock.release();
     throw error;

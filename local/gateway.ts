@@ -13,6 +13,7 @@ import type { ResolvedServer } from '../config/types';
 import { describeError, type Logger } from '../lambdas/shared/logger';
 import { PAYLOAD_LIMITS } from '../lib/gateway-responses';
 import { evaluatePolicy } from './iam';
+import type { GatewayRequestRecord } from './request-log';
 
 /** One gateway response: what API Gateway answers instead of calling the integration. */
 export interface GatewayAnswer {
@@ -111,7 +112,12 @@ export interface LocalGatewayOptions {
   readonly usagePlans?: {
     admit(result: APIGatewayAuthorizerResult): Promise<'THROTTLED' | 'QUOTA_EXCEEDED' | 'INVALID_API_KEY' | undefined>;
   };
+  /** Called once per request when its response is sent or the connection closes (the request log). */
+  readonly onRequest?: (request: GatewayRequestRecord) => void;
 }
+
+/** What a request's log line needs from its handling, filled in as it goes. */
+type RequestSeen = { requestId?: string; server?: string; keyId?: string };
 
 /** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
 const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
@@ -291,7 +297,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     return { result };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, seen: RequestSeen): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const target = route((req.method ?? 'GET').toUpperCase(), url.pathname);
     if (!target) {
@@ -302,12 +308,14 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     if (body === undefined) return answer(res, answers.REQUEST_TOO_LARGE);
 
     const request = requestShape(req, url, target, nowMs());
+    Object.assign(seen, { requestId: request.requestContext.requestId, server: target.server.name });
     const authorization = target.guarded ? await authorize(target, request) : { context: null };
     if (authorization.answer) {
       // An `oauth` server's 401 invites OAuth discovery; API Gateway sends it as this route's UNAUTHORIZED response.
       const unauthorized = authorization.answer === answers.UNAUTHORIZED && target.server.authMode === 'oauth';
       return answer(res, unauthorized && oauth ? challenge(target, oauth.issuer) : authorization.answer);
     }
+    seen.keyId = authorization.context?.keyId;
     const outcome = await invoke(target, request, body, authorization.context);
     if ('answer' in outcome) return answer(res, outcome.answer);
     sendProxyResult(res, outcome.result);
@@ -316,7 +324,18 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   return {
     /** The node:http request listener. */
     listener: (req: IncomingMessage, res: ServerResponse): void => {
-      handle(req, res).catch((error: unknown) => {
+      const seen: RequestSeen = {};
+      const started = performance.now();
+      res.once('close', () =>
+        options.onRequest?.({
+          ...seen,
+          method: req.method ?? 'GET',
+          path: (req.url ?? '/').split('?')[0],
+          status: res.statusCode,
+          durationMs: performance.now() - started,
+        }),
+      );
+      handle(req, res, seen).catch((error: unknown) => {
         options.logger.error('local gateway failed', describeError(error));
         if (!res.headersSent) answer(res, answers.INTEGRATION_FAILURE);
         else res.destroy();

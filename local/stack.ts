@@ -12,7 +12,13 @@ import { compileServers } from '../config/openapi/compile-servers';
 import { staticSecrets } from '../lambdas/mcp/secrets';
 import { createDownstream, type DownstreamOptions } from './downstream';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
-import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
+import {
+  createLocalGateway,
+  type AuthorizerFunction,
+  type GatewayAnswers,
+  type LocalGatewayOptions,
+  type ProxyFunction,
+} from './gateway';
 import { close, listen } from './listen';
 import { DEMO_SECRETS, loadLocalSecrets, localSecretsFile } from './secrets';
 import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
@@ -68,6 +74,8 @@ export interface LocalStackOptions {
   readonly usagePlans?: boolean;
   /** The plans keys are made on and the gateway enforces. @default the plans of config/plans.ts */
   readonly plans?: readonly PlanConfig[];
+  /** Called once per finished request (the request log of `npm start`). */
+  readonly onRequest?: LocalGatewayOptions['onRequest'];
 }
 
 export interface LocalStack {
@@ -182,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               nowMs: clock,
               plans: options.plans,
             }),
+      onRequest: options.onRequest,
       loadAuthorizer:
         options.loadAuthorizer ??
         (async () => {

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { serverForRoute } from '../../config/routes';
 import type { ResolvedServer } from '../../config/types';
 import { digestApiKey } from '../keys/key-format';
 import type { KeyRecord, KeyStore } from '../keys/key-store';
@@ -8,6 +9,7 @@ import type { AccessTokenItem } from '../oauth/grants-schema';
 import { digestToken, type TokenStore } from '../oauth/token-store';
 import { checkToken, decide, decideTokenKey, precheck, type Decision, type Denial } from './decide';
 import type { AuthorizerRequest } from './event';
+import { recordDecision } from './decision-metrics';
 import { CachedLookup, LookupCache } from './lookup-cache';
 import { allowPolicy, arnPrefix, denyPolicy } from './policy';
 
@@ -153,6 +155,7 @@ export class AuthorizerCore {
           ...describeError(error),
         },
       );
+      recordDecision(target.name, 'error', reason, request.requestId);
       throw error instanceof KeyStoreUnavailableError
         ? error
         : new KeyStoreUnavailableError(`${reason === 'key-store-unavailable' ? 'key' : 'token'} lookup failed`, {
@@ -184,21 +187,24 @@ export class AuthorizerCore {
         server: decision.server.name,
         keyId: decision.keyId,
       });
+      recordDecision(target.name, 'deny', decision.reason, request.requestId);
       const { server, keyId } = decision;
       return { policy: denyPolicy(prefix, keyId, { server: server.name, keyId, authMode: server.authMode }) };
     }
     if (key?.digest) this.touch(key.digest, decision.keyId, request.requestId);
     const { server, keyId } = decision;
+    // A credential of another server gets its own server's policy, which API Gateway turns into 403 here.
+    const reason = decision.crossServer ? `${credential}-of-other-server` : `valid-${credential}`;
     this.options.logger.info('authorization decided', {
       requestId: request.requestId,
       decision: 'allow',
-      // A credential of another server gets its own server's policy, which API Gateway turns into 403 here.
-      reason: decision.crossServer ? `${credential}-of-other-server` : `valid-${credential}`,
+      reason,
       targetServer: target.name,
       server: server.name,
       keyId,
       ...(clientId ? { clientId } : {}),
     });
+    recordDecision(target.name, 'allow', reason, request.requestId);
     const usageIdentifierKey = typeof key?.usageIdentifierKey === 'string' ? key.usageIdentifierKey : undefined;
     const routes = request.stageServer === undefined ? server.routes : STAGE_ROUTES;
     return { policy: this.policyFor(prefix, routes, server, keyId, usageIdentifierKey) };
@@ -217,6 +223,12 @@ export class AuthorizerCore {
       targetServer: target?.name ?? request.routePath,
       keyId: decision.keyId,
     });
+    recordDecision(
+      (target ?? serverForRoute(this.options.servers, request.routePath))?.name,
+      'unauthorized',
+      decision.reason,
+      request.requestId,
+    );
     return { unauthorized: true };
   }
 

@@ -8,7 +8,9 @@ import type { KeyStore } from '../keys/key-store';
 import { DynamoTokenStore, type TokenStore } from '../oauth/token-store';
 import { optionalEnv, readKeyStoreSettings } from '../shared/env';
 import { createLogger, type Logger } from '../shared/logger';
+import { beginInvocation } from '../shared/invocation';
 import { AuthorizerCore, type Clock } from './authorizer';
+import { recordDecision } from './decision-metrics';
 import { requestIdOf } from '../shared/api-gateway-event';
 import { parseAuthorizerEvent, type AuthorizerEvent } from './event';
 
@@ -53,6 +55,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Auth
   });
   // Named `handler` so CPU profiles of the local stack name it as they name the entry point.
   const handler = async function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+    beginInvocation('authorizer');
     const request = parseAuthorizerEvent(event);
     if (!request) {
       logger.warn('authorization decided', {
@@ -60,6 +63,7 @@ export function createAuthorizerHandler(options: AuthorizerHandlerOptions): Auth
         decision: 'unauthorized',
         reason: 'unrecognised-event',
       });
+      recordDecision(undefined, 'unauthorized', 'unrecognised-event', requestIdOf(event));
       throw new Error('Unauthorized');
     }
     const outcome = await core.authorize(request);

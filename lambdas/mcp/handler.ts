@@ -1,6 +1,7 @@
 import type { ResolvedServer } from '../../config/types';
 import { servers as configuredServers } from '../../config/servers';
 import { optionalEnv } from '../shared/env';
+import { beginInvocation } from '../shared/invocation';
 import { ConfigError } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { requestIdOf } from '../shared/api-gateway-event';
@@ -53,6 +54,7 @@ export function createHandler(options: McpHandlerOptions = {}): McpHandler {
       .find(Boolean);
 
   return async (event) => {
+    beginInvocation('mcp');
     const requestId = requestIdOf(event);
     try {
       const server = select(event);

@@ -3,6 +3,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { ResolvedServer } from '../../config/types';
 import { version } from '../../package.json';
+import { runRecorded } from './tool-calls';
 import type { RequestContext, ToolDefinition } from './tools/types';
 
 /**
@@ -35,7 +36,7 @@ export function createMcpServer(
   );
   for (const tool of tools) {
     mcp.registerTool(tool.name, { description: tool.description, inputSchema: tool.inputSchema }, (args, extra) =>
-      tool.run(args, { ...ctx, signal: extra.signal }),
+      runRecorded(tool, args, { ...ctx, signal: extra.signal }, () => mcp.server.getClientVersion()),
     );
   }
   // registerTool advertises tools.listChanged, which a stateless server can never send: no

@@ -1,6 +1,11 @@
+import { isColdStart, xrayTraceId } from './invocation';
+import { writeLine } from './log-output';
+
 /**
  * Structured JSON logs, one line per entry. Callers pass decisions, reasons and ids:
- * never a key, a digest or an Authorization value, and never request headers.
+ * never a key, a digest or an Authorization value, and never request headers. Inside a
+ * handler's invocation each line also says whether it belongs to the cold start
+ * (`coldStart`) and carries the invocation's X-Ray trace id (`xrayTraceId`) when there is one.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -16,11 +21,23 @@ export interface Logger {
 }
 
 export function createLogger(service: string, options: { level?: LogLevel; sink?: LogSink } = {}): Logger {
-  const level = options.level ?? parseLevel(process.env.LOG_LEVEL);
-  const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
+  const level = options.level ?? levelFromEnv();
+  const sink = options.sink ?? writeLine;
   const write = (entryLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {
-    if (ORDER[entryLevel] < ORDER[level]) return;
-    sink(JSON.stringify({ level: entryLevel, time: new Date().toISOString(), service, message, ...fields }));
+    if (!isLevelEnabled(entryLevel, level)) return;
+    const coldStart = isColdStart(service);
+    const traceId = xrayTraceId();
+    sink(
+      JSON.stringify({
+        level: entryLevel,
+        time: new Date().toISOString(),
+        service,
+        message,
+        ...(coldStart === undefined ? {} : { coldStart }),
+        ...(traceId === undefined ? {} : { xrayTraceId: traceId }),
+        ...fields,
+      }),
+    );
   };
   return {
     debug: (m, f) => write('debug', m, f),
@@ -30,9 +47,24 @@ export function createLogger(service: string, options: { level?: LogLevel; sink?
   };
 }
 
-function parseLevel(raw: string | undefined): LogLevel {
-  const value = raw?.toLowerCase();
-  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : 'info';
+/** Whether an entry at `entry` is written when the threshold is `threshold`. */
+export function isLevelEnabled(entry: LogLevel, threshold: LogLevel): boolean {
+  return ORDER[entry] >= ORDER[threshold];
+}
+
+/**
+ * The level Lambda's logging controls set (`AWS_LAMBDA_LOG_LEVEL`: TRACE … FATAL) or else
+ * `LOG_LEVEL`; `info` when neither names a level.
+ */
+export function levelFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): LogLevel {
+  return parseLevel(env.AWS_LAMBDA_LOG_LEVEL) ?? parseLevel(env.LOG_LEVEL) ?? 'info';
+}
+
+function parseLevel(raw: string | undefined): LogLevel | undefined {
+  const value = raw?.trim().toLowerCase();
+  if (value === 'trace') return 'debug';
+  if (value === 'fatal') return 'error';
+  return value === 'debug' || value === 'info' || value === 'warn' || value === 'error' ? value : undefined;
 }
 
 /** Describes an error for a log line without its stack or any request data. */

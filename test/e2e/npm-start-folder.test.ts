@@ -38,9 +38,11 @@ describe('one local stack per folder', () => {
   let first: NpmStart;
   let state: { pid: number; baseUrl: string };
   let stateText: string;
+  let printedAfterBanner = '';
 
   beforeAll(async () => {
-    first = await spawnNpmStart([], env);
+    first = await spawnNpmStart(['--quiet'], env);
+    first.child.stdout!.on('data', (chunk: Buffer) => (printedAfterBanner += chunk.toString()));
     stateText = readFileSync(stateFile, 'utf8');
     state = JSON.parse(stateText);
   });
@@ -73,6 +75,8 @@ describe('one local stack per folder', () => {
     );
     const key = JSON.parse(stdout);
     expect((await ping(`${state.baseUrl}/demo-apikey/mcp`, { 'x-api-key': key.apiKey })).status).toBe(200);
+    // --quiet: no request log (the public request's line would have arrived while the CLI ran).
+    expect(printedAfterBanner).not.toContain('/demo-public/mcp');
   });
 
   it('stopping the first frees the folder: no state file, no lock left', async () => {

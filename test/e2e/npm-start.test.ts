@@ -19,6 +19,8 @@ describe('npm start in its own process', () => {
     DYNAMODB_PORT: '0',
     DOWNSTREAM_PORT: '0',
     MCP_GATE_STATE_FILE: stateFile,
+    LOG_LEVEL: 'info',
+    NO_COLOR: '1',
   };
   delete env.DYNAMODB_ENDPOINT;
   delete env.KEYS_TABLE_NAME;
@@ -78,6 +80,14 @@ describe('npm start in its own process', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+
+    // The request log's line, after the functions' own lines (the authorizer's EMF record among them).
+    const line = new RegExp(`POST /demo-apikey/mcp  200  \\d+ ms  demo-apikey  key ${key.keyId}  ping`);
+    await until(() => line.test(banner));
+    expect(banner).toContain(
+      '"Server":"demo-apikey","Outcome":"allow","Reason":"valid-key","AuthorizationDecisions":1',
+    );
+    expect(banner).not.toContain(key.apiKey);
   });
 
   it('stops cleanly on SIGTERM and forgets its state', async () => {
@@ -87,3 +97,11 @@ describe('npm start in its own process', () => {
     expect(existsSync(stateFile)).toBe(false);
   });
 });
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the request log');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { servers as configured } from '../../config/servers';
 import { createLogger } from '../../lambdas/shared/logger';
+import { observeLines } from '../../lambdas/shared/log-output';
 import type { LocalStack } from '../../local/stack';
 import { DEMO_SECRETS } from '../../local/secrets';
 import { startTestStack } from '../helpers/local-stack';
@@ -41,16 +42,14 @@ async function connect(stack: LocalStack): Promise<Client> {
   return client;
 }
 
-// The handlers log to standard output, as on Lambda: every line is kept here instead.
+// The handlers' log lines, EMF records and audit lines (standard output on Lambda): every one is kept here.
+let stopObserving: () => void;
 beforeAll(() => {
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  });
+  stopObserving = observeLines((line) => logLines.push(line));
 });
 
 afterAll(async () => {
-  jest.restoreAllMocks();
+  stopObserving();
   await Promise.all(clients.map((client) => client.close()));
   await Promise.all(stacks.map((stack) => stack.close()));
   rmSync(work, { recursive: true, force: true });

@@ -52,7 +52,8 @@ describe('McpGate stack', () => {
 
   it('has one table, one authorizer function, one MCP function per server and one REST API', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.resourceCountIs('AWS::Lambda::Function', 1 + servers.length);
+    // …and CDK's LogRetention function, which sets the execution-log group's retention at deploy time.
+    template.resourceCountIs('AWS::Lambda::Function', 2 + servers.length);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.resourceCountIs('AWS::ApiGateway::Method', 3 * servers.length);
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 2);
@@ -61,7 +62,7 @@ describe('McpGate stack', () => {
 
   it('gives the functions readable logical ids for sam local env.json files', () => {
     const functions = Object.entries(resources)
-      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.startsWith('LogRetention'))
       .map(([id]) => id);
     expect(functions.sort()).toEqual(
       [

@@ -428,6 +428,9 @@ describe('downstream faults through the gateway, the authorizer and the MCP hand
     const findings = secrets.scan(logs.text());
     figures.secrets = { logLines: logs.lineCount(), ...secrets.counts, occurrences: findings.length };
     expect(findings).toEqual([]);
+    // The scan covered the functions' EMF records and audit lines too.
+    expect(logs.jsonLines().some((line) => '_aws' in line)).toBe(true);
+    expect(logs.jsonLines().some((line) => line.audit === 'tool-call')).toBe(true);
   });
 });
 

@@ -243,5 +243,7 @@ describe('isolation: N servers × M keys', () => {
     const findings = secrets.scan(logs.text());
     figures.secrets = { logLines: logs.lineCount(), ...secrets.counts, occurrences: findings.length };
     expect(findings).toEqual([]);
+    // The scan covered the authorizer's EMF records too.
+    expect(logs.jsonLines().some((line) => '_aws' in line)).toBe(true);
   });
 });

@@ -1,6 +1,10 @@
+import { observeLines } from '../../../lambdas/shared/log-output';
 import type { LogSink } from '../../../lambdas/shared/logger';
 
-/** Everything written while a test file ran: stdout, stderr, console and the loggers given `sink`. */
+/**
+ * Everything written while a test file ran: stdout, stderr, console, the loggers given `sink`,
+ * and the functions' own lines (EMF records, audit lines, loggers without a sink).
+ */
 export interface LogCapture {
   /** Raw chunks, in order; a chunk may hold several lines. */
   readonly chunks: string[];
@@ -33,6 +37,8 @@ export function captureLogs(): LogCapture {
     record(chunk);
     return (originalStderr as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stderr.write);
+  // The functions' lines (log-output.ts): the test setup sends them nowhere, so they are read here.
+  const stopObserving = observeLines((line) => record(line + '\n'));
   const consoles = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
     jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
       record(args.map((arg) => (typeof arg === 'string' ? arg : safeStringify(arg))).join(' ') + '\n');
@@ -55,6 +61,7 @@ export function captureLogs(): LogCapture {
         }),
     text: () => chunks.join(''),
     restore: () => {
+      stopObserving();
       stdout.mockRestore();
       stderr.mockRestore();
       for (const spy of consoles) spy.mockRestore();

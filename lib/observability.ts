@@ -1,0 +1,384 @@
+import { Duration, Stack, type CfnElement, type CfnResource } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { isGuarded } from '../config/identity-sources';
+import type { ResolvedServer } from '../config/types';
+import {
+  METRICS_NAMESPACE,
+  TOOL_OUTCOMES,
+  type DimensionOf,
+  type MetricOf,
+  type MetricRecordName,
+} from '../lambdas/shared/metrics';
+import type { McpServerFunction } from './mcp-server-function';
+import { acknowledgeAlarmTopic, acknowledgeLogRetentionFunction, acknowledgeTracing } from './nag';
+import { pascalCase } from './settings';
+
+/** What the stack's operator chooses about monitoring (context keys in lib/settings.ts). */
+export interface ObservabilityOptions {
+  /**
+   * X-Ray active tracing on every function and on the API stage.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Where alarm notifications go: an SNS topic with this email subscription is created and
+   * every alarm notifies it. Without it the alarms exist with no action.
+   * @default - no topic, no alarm action
+   */
+  readonly alarmEmail?: string;
+  /** @default ALARM_DEFAULTS */
+  readonly thresholds?: Partial<AlarmThresholds>;
+}
+
+/** The figures the alarms compare against. */
+export interface AlarmThresholds {
+  /** A server's 5xx share of its requests, in percent, over five minutes (counted from 10 requests up). */
+  readonly serverErrorPercent: number;
+  /** A server's p99 latency in milliseconds, three five-minute periods in a row. */
+  readonly latencyP99Ms: number;
+  /** Unknown-key denials across the stack in five minutes. */
+  readonly unknownKeyDenials: number;
+}
+
+export const ALARM_DEFAULTS: AlarmThresholds = {
+  serverErrorPercent: 5,
+  latencyP99Ms: 10_000,
+  unknownKeyDenials: 50,
+};
+
+export interface ObservabilityProps extends ObservabilityOptions {
+  readonly api: apigw.RestApi;
+  readonly authorizer: lambda.Function;
+  readonly servers: readonly McpServerFunction[];
+  /** Retention of the stage's execution-log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const PERIOD = Duration.minutes(5);
+/** The method MCP clients send their messages with: the per-server API Gateway figures count it. */
+const MESSAGE_METHOD = 'POST';
+
+/** A metric the functions emit (lambdas/shared/metrics.ts), with the dimension values given. */
+export function gateMetric<R extends MetricRecordName>(
+  _record: R,
+  metricName: MetricOf<R>,
+  dimensions: Partial<Record<DimensionOf<R>, string>>,
+  options: { readonly statistic?: string; readonly label?: string } = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: dimensions as Record<string, string>,
+    statistic: options.statistic ?? 'Sum',
+    label: options.label,
+    period: PERIOD,
+  });
+}
+
+/**
+ * mcp-gate's monitoring: one CloudWatch dashboard (per server: requests, 4xx, 5xx and latency
+ * from API Gateway, authorizer decisions, tool calls, errors and durations per tool, throttles;
+ * stack-wide: key-store errors, unknown-key denials, downstream calls, cold starts), the
+ * alarms docs/observability.md explains, an optional SNS topic with an email subscription,
+ * opt-in X-Ray tracing, and a retention for the stage's execution-log group.
+ */
+export class Observability extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm, by a stable name (`KeyStoreUnavailable`, `<Server>ServerErrors`, …). */
+  public readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** Present when `alarmEmail` is given. */
+  public readonly alarmTopic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const thresholds = { ...ALARM_DEFAULTS, ...props.thresholds };
+    const stage = props.api.deploymentStage;
+    const functions: lambda.Function[] = [props.authorizer, ...props.servers.map((s) => s.handler)];
+
+    if (props.tracing) enableTracing(stage, functions);
+
+    // API Gateway creates this group on the stage's first execution log, with no retention. A
+    // LogRetention (a custom resource) sets the retention whether or not the group exists yet:
+    // a LogGroup resource of that name would fail on stacks whose API already logged.
+    new logs.LogRetention(this, 'ExecutionLogRetention', {
+      logGroupName: `API-Gateway-Execution-Logs_${props.api.restApiId}/${stage.stageName}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    acknowledgeLogRetentionFunction(Stack.of(this));
+    dependOnPolicyOnly(Stack.of(this));
+
+    if (props.alarmEmail) {
+      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: 'mcp-gate alarms',
+        enforceSSL: true,
+      });
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      acknowledgeAlarmTopic(this.alarmTopic);
+    }
+
+    const apiMetric = (server: ResolvedServer, metricName: string, statistic: string, label?: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: {
+          ApiName: props.api.restApiName,
+          Stage: stage.stageName,
+          Resource: server.routes[0],
+          Method: MESSAGE_METHOD,
+        },
+        statistic,
+        label,
+        period: PERIOD,
+      });
+
+    const alarms: Record<string, cloudwatch.Alarm> = {};
+    const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, `${name}Alarm`, alarmProps);
+      if (this.alarmTopic) {
+        created.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+        created.addOkAction(new actions.SnsAction(this.alarmTopic));
+      }
+      alarms[name] = created;
+    };
+
+    alarm('KeyStoreUnavailable', {
+      alarmDescription:
+        'The authorizer could not read the keys table: keyed servers answer 500 to every caller (fail closed). ' +
+        'Check DynamoDB (table status, throttling, the authorizer role) and the authorizer logs (reason key-store-unavailable).',
+      metric: gateMetric('authorization', 'AuthorizationDecisions', {
+        Outcome: 'error',
+        Reason: 'key-store-unavailable',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('UnknownKeyBurst', {
+      alarmDescription:
+        'Many requests with keys that do not exist: someone may be guessing keys. Find the source IPs in the ' +
+        'access log (authorizerError, status 401), and consider a WAF rate rule; valid keys are unaffected.',
+      metric: gateMetric('authorization', 'AuthorizationDecisions', { Outcome: 'unauthorized', Reason: 'unknown-key' }),
+      threshold: thresholds.unknownKeyDenials,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('AuthorizerThrottles', {
+      alarmDescription:
+        'Lambda throttled the authorizer: callers of keyed servers get 500. Raise the account concurrency limit ' +
+        'or the authorizer cache TTL (mcp-gate:authCacheTtlSeconds).',
+      metric: props.authorizer.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const widgets: cloudwatch.IWidget[][] = [
+      [
+        new cloudwatch.TextWidget({
+          markdown: `# mcp-gate\nPer server: API Gateway figures for ${MESSAGE_METHOD} on its first route, then the functions' own metrics (namespace ${METRICS_NAMESPACE}).`,
+          width: 24,
+          height: 2,
+        }),
+      ],
+      [
+        graph('Key store errors (authorizer)', [
+          gateMetric('authorization', 'AuthorizationDecisions', {
+            Outcome: 'error',
+            Reason: 'key-store-unavailable',
+          }),
+        ]),
+        graph('Unknown-key denials', [
+          gateMetric('authorization', 'AuthorizationDecisions', { Outcome: 'unauthorized', Reason: 'unknown-key' }),
+        ]),
+        graph('Throttles (Lambda)', [
+          props.authorizer.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'authorizer' }),
+          ...props.servers.map((s) =>
+            s.handler.metricThrottles({ period: PERIOD, statistic: 'Sum', label: s.server.name }),
+          ),
+        ]),
+        graph('Cold starts', [
+          gateMetric('coldStart', 'ColdStarts', { Service: 'authorizer' }, { label: 'authorizer' }),
+          gateMetric('coldStart', 'ColdStarts', { Service: 'mcp' }, { label: 'mcp' }),
+        ]),
+      ],
+      [
+        graph(
+          'Downstream calls by server, data source and status class',
+          [searchOf('downstreamCall', 'DownstreamCalls', ['Server', 'DataSource', 'StatusClass'], 'Sum')],
+          12,
+        ),
+        graph(
+          'Downstream call duration p99',
+          [searchOf('downstreamCall', 'DownstreamCallDuration', ['Server', 'DataSource'], 'p99')],
+          12,
+        ),
+      ],
+    ];
+
+    for (const mcp of props.servers) {
+      const server = mcp.server;
+      const name = pascalCase(server.name);
+      const requests = apiMetric(server, 'Count', 'Sum', 'requests');
+      const errors = apiMetric(server, '5XXError', 'Sum', '5xx');
+      const tools = mcp.toolNames;
+
+      alarm(`${name}ServerErrors`, {
+        alarmDescription:
+          `More than ${thresholds.serverErrorPercent}% of ${server.name}'s requests answered 5xx (from 10 requests in five minutes). ` +
+          `Read the ${server.name} function's logs (mcp request failed, downstream call failed) and the access log (integrationStatus, authorizerError).`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(requests >= 10, 100 * errors / requests, 0)',
+          usingMetrics: { requests, errors },
+          label: `${server.name} 5xx %`,
+          period: PERIOD,
+        }),
+        threshold: thresholds.serverErrorPercent,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`${name}LatencyP99`, {
+        alarmDescription:
+          `${server.name}'s p99 latency stayed above ${thresholds.latencyP99Ms} ms for 15 minutes. ` +
+          'Compare ToolCallDuration and DownstreamCallDuration on the dashboard: a slow downstream API, cold starts or too little memory.',
+        metric: apiMetric(server, 'Latency', 'p99'),
+        threshold: thresholds.latencyP99Ms,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`${name}Throttles`, {
+        alarmDescription:
+          `Lambda throttled ${server.name}'s handler: its callers get 5xx. Raise the account concurrency limit, ` +
+          'or lower the stage throttling so API Gateway answers 429 first.',
+        metric: mcp.handler.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+      const row: cloudwatch.IWidget[] = [
+        new cloudwatch.TextWidget({ markdown: `## ${server.name} (${server.authMode})`, width: 24, height: 1 }),
+        graph(`${server.name}: requests, 4xx, 5xx`, [requests, apiMetric(server, '4XXError', 'Sum', '4xx'), errors]),
+        graph(`${server.name}: latency`, [
+          apiMetric(server, 'Latency', 'p50', 'p50'),
+          apiMetric(server, 'Latency', 'p99', 'p99'),
+        ]),
+      ];
+      if (isGuarded(server.authMode)) {
+        row.push(
+          graph(
+            `${server.name}: authorizer decisions`,
+            (['allow', 'deny', 'unauthorized', 'error'] as const).map((outcome) =>
+              gateMetric(
+                'authorization',
+                'AuthorizationDecisions',
+                { Server: server.name, Outcome: outcome },
+                { label: outcome },
+              ),
+            ),
+          ),
+        );
+      }
+      row.push(
+        graph(
+          `${server.name}: tool calls`,
+          tools.map((tool) =>
+            gateMetric('toolCall', 'ToolCalls', { Server: server.name, Tool: tool }, { label: tool }),
+          ),
+        ),
+        graph(
+          `${server.name}: tool errors`,
+          tools.flatMap((tool) =>
+            TOOL_OUTCOMES.filter((outcome) => outcome !== 'success').map((outcome) =>
+              gateMetric(
+                'toolCall',
+                'ToolCalls',
+                { Server: server.name, Tool: tool, Outcome: outcome },
+                { label: `${tool} ${outcome}` },
+              ),
+            ),
+          ),
+        ),
+        graph(
+          `${server.name}: tool duration p50 / p99`,
+          tools.flatMap((tool) =>
+            (['p50', 'p99'] as const).map((statistic) =>
+              gateMetric(
+                'toolCall',
+                'ToolCallDuration',
+                { Server: server.name, Tool: tool },
+                { statistic, label: `${tool} ${statistic}` },
+              ),
+            ),
+          ),
+        ),
+        graph(`${server.name}: handler throttles`, [
+          mcp.handler.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'throttles' }),
+        ]),
+      );
+      widgets.push(row);
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { widgets });
+    this.alarms = alarms;
+  }
+}
+
+function graph(title: string, metrics: cloudwatch.IMetric[], width = 6): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left: metrics, width, height: 6 });
+}
+
+/** Every metric of that name and dimension set, whatever the values (data sources are only known at run time). */
+function searchOf<R extends MetricRecordName>(
+  _record: R,
+  metricName: MetricOf<R>,
+  dimensions: readonly DimensionOf<R>[],
+  statistic: 'Sum' | 'p99',
+): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dimensions.join(',')}} MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
+    label: '',
+    period: PERIOD,
+  });
+}
+
+/** X-Ray active tracing on the functions (with the permission to send segments) and on the stage. */
+function enableTracing(stage: apigw.Stage, functions: readonly lambda.Function[]): void {
+  (stage.node.defaultChild as apigw.CfnStage).tracingEnabled = true;
+  for (const fn of functions) {
+    (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+    );
+    if (fn.role) acknowledgeTracing(fn.role);
+  }
+}
+
+/**
+ * CDK's LogRetention function lists its role in DependsOn although it already references it
+ * (cfn-lint W3005): keep only the role's policy, which must exist before the function runs.
+ */
+function dependOnPolicyOnly(stack: Stack): void {
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('LogRetention')) continue;
+    const fn = child.node.tryFindChild('Resource') as CfnResource | undefined;
+    const policy = child.node.tryFindChild('ServiceRole')?.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+    if (fn && policy) fn.addOverride('DependsOn', [stack.getLogicalId(policy as CfnElement)]);
+  }
+}
