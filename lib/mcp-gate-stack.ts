@@ -7,6 +7,7 @@ import { isGuarded } from '../config/identity-sources';
 import { servers as configuredServers } from '../config/servers';
 import { AUTH_MODES, type ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
+import { ACCESS_LOG_FIELDS } from './access-log';
 import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } from './gateway-responses';
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
@@ -165,29 +166,5 @@ export class McpGateStack extends Stack {
   }
 }
 
-/**
- * One JSON line per request: who (authorizer context: server and key id, never the key),
- * what, and how it ended, including why the gateway refused it.
- */
-const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTimeEpoch',
-    sourceIp: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    httpMethod: '$context.httpMethod',
-    resourcePath: '$context.resourcePath',
-    status: '$context.status',
-    responseLength: '$context.responseLength',
-    responseLatency: '$context.responseLatency',
-    integrationStatus: '$context.integration.status',
-    integrationLatency: '$context.integration.latency',
-    errorType: '$context.error.responseType',
-    errorMessage: '$context.error.message',
-    authorizerStatus: '$context.authorizer.status',
-    authorizerLatency: '$context.authorizer.latency',
-    authorizerError: '$context.authorizer.error',
-    server: '$context.authorizer.server',
-    keyId: '$context.authorizer.keyId',
-  }),
-);
+/** One JSON line per request (lib/access-log.ts). */
+const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS));

@@ -8,13 +8,10 @@ import {
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createTableIfMissing, tableExists } from '../shared/dynamo-tables';
-import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
+import { KeyConflictError, KeyNotFoundError } from '../shared/errors';
 import type { KeyRecord, KeyStore } from './key-store';
+import { isConditionFailure, unavailable } from './store-failure';
 import { KEYS_TABLE_SCHEMA } from './table-schema';
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
 
 /** The KeyStore on DynamoDB. The client is injected, so tests and the local stack point it anywhere. */
 export class DynamoKeyStore implements KeyStore {
@@ -153,11 +150,6 @@ export class DynamoKeyStore implements KeyStore {
  */
 function fromItem(item: Record<string, AttributeValue>): KeyRecord {
   return unmarshall(item, { wrapNumbers: Number }) as KeyRecord;
-}
-
-function unavailable(operation: string, error: unknown): KeyStoreUnavailableError {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new KeyStoreUnavailableError(`key store ${operation} failed (${detail})`, { cause: error });
 }
 
 /** Whether the table exists (any status); other failures throw `KeyStoreUnavailableError`. */
