@@ -2,11 +2,13 @@ import { Annotations, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { servers } from '../config/servers';
 import { existingApisFromContext, ExistingApisStack } from './existing-apis-stack';
+import { API_TYPES } from './http-api';
 import { McpGateStack } from './mcp-gate-stack';
 import { deployableServers } from './server-functions';
 import {
   authCacheTtlFromContext,
   booleanFromContext,
+  choiceFromContext,
   CONTEXT_KEYS,
   serverEnvironmentFromContext,
   stringFromContext,
@@ -38,6 +40,7 @@ export function buildMcpGateApp(app: App): McpGateApp {
     serverEnvironment,
     apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
     samLocal: booleanFromContext(app.node, CONTEXT_KEYS.samLocal, false),
+    apiType: choiceFromContext(app.node, CONTEXT_KEYS.apiType, API_TYPES, 'rest'),
   });
 
   const existing = existingApisFromContext(app.node);

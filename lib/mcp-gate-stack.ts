@@ -9,6 +9,7 @@ import { AUTH_MODES, type ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
 import { ACCESS_LOG_FIELDS } from './access-log';
 import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } from './gateway-responses';
+import { GateHttpApi, warnHttpApiLimits, type ApiType } from './http-api';
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import type { McpServerFunction } from './mcp-server-function';
@@ -67,6 +68,12 @@ export interface McpGateStackProps extends StackProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The API in front of the servers: a REST API, or an HTTP API (a third of the request price;
+   * what it cannot do is named in a synth warning, see lib/http-api.ts and docs/deploy.md).
+   * @default 'rest'
+   */
+  readonly apiType?: ApiType;
 }
 
 /**
@@ -77,7 +84,10 @@ export interface McpGateStackProps extends StackProps {
 export class McpGateStack extends Stack {
   public readonly keysTable: KeysTable;
   public readonly authorizer: KeyAuthorizer;
-  public readonly api: apigw.RestApi;
+  /** The REST API (`apiType: 'rest'`, the default). */
+  public readonly api?: apigw.RestApi;
+  /** The HTTP API (`apiType: 'http'`). */
+  public readonly httpApi?: GateHttpApi;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly servers: readonly McpServerFunction[];
 
@@ -96,7 +106,24 @@ export class McpGateStack extends Stack {
     });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
-    this.api = new apigw.RestApi(this, 'Api', {
+    if (props.apiType === 'http') {
+      const http = new GateHttpApi(this, 'Http', {
+        servers,
+        authorizer: this.authorizer,
+        environment: props.serverEnvironment,
+        stageName: props.stageName ?? 'prod',
+        throttling,
+        accessLogGroup: this.accessLogGroup,
+        logRetention,
+        samLocalVariables: props.samLocal,
+      });
+      this.httpApi = http;
+      this.servers = http.servers;
+      this.addOutputs(http.url, (path) => http.urlForPath(path));
+      warnHttpApiLimits(this);
+      return;
+    }
+    const api = new apigw.RestApi(this, 'Api', {
       restApiName: this.stackName,
       description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
       endpointTypes: [apigw.EndpointType.REGIONAL],
@@ -113,8 +140,9 @@ export class McpGateStack extends Stack {
         throttlingBurstLimit: throttling.burstLimit,
       },
     });
+    this.api = api;
     for (const [type, response] of Object.entries(GATEWAY_RESPONSES)) {
-      this.api.addGatewayResponse(`${pascalCase(type.toLowerCase())}Response`, {
+      api.addGatewayResponse(`${pascalCase(type.toLowerCase())}Response`, {
         type: apigw.ResponseType.of(type),
         statusCode: String(response.statusCode),
         responseHeaders: { 'Content-Type': "'application/json'" },
@@ -126,13 +154,13 @@ export class McpGateStack extends Stack {
       servers,
       authorizer: this.authorizer,
       environment: props.serverEnvironment,
-      restApi: this.api,
+      restApi: api,
       logRetention,
       samLocalVariables: props.samLocal,
     });
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
-    this.api.latestDeployment?.addToLogicalId({
+    api.latestDeployment?.addToLogicalId({
       authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
       restIdentitySources: Object.fromEntries(
         AUTH_MODES.filter(isGuarded).map((mode) => [mode, restIdentitySources(mode)]),
@@ -140,8 +168,16 @@ export class McpGateStack extends Stack {
       gatewayResponses: GATEWAY_RESPONSES,
     });
 
+    this.addOutputs(api.url, (path) => api.urlForPath(path));
+
+    acknowledgeGatewayFindings(api);
+    if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(api);
+  }
+
+  /** The same outputs on either API: the base URL, the keys table, each server's URL and client JSON. */
+  private addOutputs(baseUrl: string, urlForPath: (path: string) => string): void {
     new CfnOutput(this, 'ApiUrl', {
-      value: this.api.url,
+      value: baseUrl,
       description: 'Base URL of the stage; each server is at <ApiUrl><server>/mcp (npm run keys reads it)',
     });
     new CfnOutput(this, 'KeysTableName', {
@@ -150,7 +186,7 @@ export class McpGateStack extends Stack {
     });
     for (const mcp of this.servers) {
       const name = mcp.server.name;
-      const url = this.api.urlForPath(mcp.server.routes[0]);
+      const url = urlForPath(mcp.server.routes[0]);
       new CfnOutput(this, `${pascalCase(name)}Url`, {
         value: url,
         description: `MCP endpoint of ${name} (${mcp.server.authMode})`,
@@ -160,9 +196,6 @@ export class McpGateStack extends Stack {
         description: `Paste into your MCP client's configuration (${name})`,
       });
     }
-
-    acknowledgeGatewayFindings(this.api);
-    if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(this.api);
   }
 }
 

@@ -26,7 +26,17 @@ export const CONTEXT_KEYS = {
   existingHttpApiId: 'mcp-gate:existingHttpApiId',
   /** The existing-API stack uses this keys table (e.g. the main stack's) instead of creating one. */
   keysTableName: 'mcp-gate:keysTableName',
+  /** The main stack's API: `rest` (default) or `http` (an API Gateway HTTP API, see docs/deploy.md). */
+  apiType: 'mcp-gate:apiType',
 } as const;
+
+/** One of `choices` from context; throws `ConfigError` naming the key and the choices otherwise. */
+export function choiceFromContext<T extends string>(node: Node, key: string, choices: readonly T[], fallback: T): T {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (typeof raw === 'string' && (choices as readonly string[]).includes(raw.trim())) return raw.trim() as T;
+  throw new ConfigError(`context ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+}
 
 /** The authorizer cache TTL from context; throws `ConfigError` naming the key when it is not 0–3600 whole seconds. */
 export function authCacheTtlFromContext(node: Node): Duration {
