@@ -10,9 +10,7 @@ import type { KeyAuthorizer } from './key-authorizer';
 import type { McpServerFunction } from './mcp-server-function';
 import { addServerFunctions } from './server-functions';
 
-/** Which API Gateway API the main stack puts in front of the servers (`-c mcp-gate:apiType=…`). */
-export const API_TYPES = ['rest', 'http'] as const;
-export type ApiType = (typeof API_TYPES)[number];
+export { API_TYPES, type ApiType } from './api-type';
 
 /**
  * What the REST API does that an HTTP API cannot: named in one synth warning when the stack is

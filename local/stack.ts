@@ -9,6 +9,8 @@ import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
 import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../lib/gateway-responses';
 import { createDownstream } from './downstream';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
+import type { ApiType } from '../lib/api-type';
+import { createLocalHttpApiGateway } from './http-api-gateway';
 import { createLocalGateway, type AuthorizerFunction, type GatewayAnswers, type ProxyFunction } from './gateway';
 import { close, listen } from './listen';
 import { DATA_DIR, LOCAL_TABLE_NAME } from './state';
@@ -41,6 +43,8 @@ export interface LocalStackOptions {
   /** Gateway responses. @default the deployed stack's (lib/gateway-responses.ts) */
   readonly answers?: Partial<GatewayAnswers>;
   readonly servers?: readonly ResolvedServer[];
+  /** Emulate a REST API or an HTTP API (`API_TYPE`; local/http-api-gateway.ts). @default 'rest' */
+  readonly apiType?: ApiType;
   readonly logger?: Logger;
   /** Loads the authorizer; replaced by tests of the fail-closed path. @default the real handler */
   readonly loadAuthorizer?: () => Promise<AuthorizerFunction>;
@@ -117,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(http);
     const baseUrl = `http://127.0.0.1:${port}`;
 
-    const gateway = createLocalGateway({
+    const gateway = (options.apiType === 'http' ? createLocalHttpApiGateway : createLocalGateway)({
       servers,
       cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).gatewaySeconds,
       logger,
