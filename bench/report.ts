@@ -475,8 +475,9 @@ export function renderReport(input: ReportInput): string {
     '  relative path, out of reach of `--alias`), so the stack does not do this.',
     `- **The MCP handler** spends ${fmt(mcpDeployed.loadMs.median)} ms loading (${share(mcpDeployed, mcpDeployed.loadMs.median)} of its process) and ${fmt(mcpDeployed.invokeMs.median)} ms on its first`,
     '  `tools/call`: the official MCP SDK builds its zod schemas for the whole protocol when it loads, then its first',
-    '  request loads Node’s web `Request`/`Response` (undici) and compiles the tool’s JSON schema validator. Work that',
-    '  could move out of module load already has: the handler builds its servers on the first event.' +
+    '  request loads Node’s web `Request`/`Response` (undici) and compiles the tool’s JSON schema validator. What the',
+    '  module builds when it loads (the handler, its core and validator, once per container) the first `tools/call`',
+    '  needs anyway, so moving it into the first event would not shorten the first answer.' +
       (t4(mcpDeployed)
         ? ''
         : ' Reaching 2× would mean not loading the MCP SDK on the cold path, which this project does not do.'),
