@@ -1,8 +1,8 @@
 /**
- * Part 4: cold-start proxies. Each Lambda handler is bundled with esbuild the way a deployment
- * would (`--bundle --platform=node --target=node22 --format=cjs --minify`), once with the AWS
- * SDK inside the bundle and once with `@aws-sdk/*` left to the runtime, next to a hello-world
- * bundle. Then a fresh `node` process (nothing preloaded, a Lambda-like minimal environment)
+ * Part 4: cold-start proxies. Each Lambda handler is bundled with esbuild exactly as `cdk synth`
+ * bundles it (GATE_BUNDLING, lib/bundling.ts), next to a hello-world bundle built the same way
+ * and reference variants (the authorizer on the AWS SDK, the SDK alone, ES module output, the
+ * MCP handler without zod's locales) that measure each lever. Then a fresh `node` process (nothing preloaded, a Lambda-like minimal environment)
  * requires the bundle and answers one event; the parent measures the process from spawn to its
  * answer, the process reports its own boot, module load and first invocation.
  */
@@ -11,51 +11,57 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { OAUTH_PATHS } from '../config/oauth';
 import { servers } from '../config/servers';
 import { digestApiKey } from '../lambdas/keys/key-format';
 import { KeyService } from '../lambdas/keys/key-service';
+import { GATE_BUNDLING } from '../lib/bundling';
 import { startEmbeddedDynamo } from '../local/dynalite';
 import { nowMs, ratio, summarize, type Summary } from './stats';
 
 const ROOT = join(__dirname, '..');
 
-/** `bundled`: the SDK inside the bundle; `runtime`: `@aws-sdk/*` external, resolved through NODE_PATH as the Lambda runtime does. */
-export type SdkMode = 'bundled' | 'runtime';
-
 export interface BundleSpec {
   readonly name: string;
   readonly entry: string;
-  readonly sdk: SdkMode;
-  /** esbuild `mainFields`; unset: esbuild's default for platform node (`main,module`). */
-  readonly mainFields?: readonly string[];
-  readonly event: 'authorizer' | 'mcp' | 'none';
+  /** What `cdk synth` deploys, as opposed to a variant measured for comparison. */
+  readonly deployed?: boolean;
+  /** ES module output (`.mjs`) instead of GATE_BUNDLING's CommonJS. */
+  readonly esm?: boolean;
+  /** Leave zod's locales out of the bundle (an esbuild plugin; `cdk synth` cannot, see the report). */
+  readonly noZodLocales?: boolean;
+  readonly event: 'authorizer' | 'mcp' | 'oauth' | 'none';
   /** A reference bundle, not one of mcp-gate's handlers. */
   readonly reference?: boolean;
 }
 
 export const BUNDLES: readonly BundleSpec[] = [
-  { name: 'hello-world', entry: 'bench/hello-world.ts', sdk: 'bundled', event: 'none' },
-  { name: 'authorizer', entry: 'lambdas/authorizer/handler.ts', sdk: 'bundled', event: 'authorizer' },
-  { name: 'authorizer', entry: 'lambdas/authorizer/handler.ts', sdk: 'runtime', event: 'authorizer' },
+  { name: 'hello-world', entry: 'bench/hello-world.ts', event: 'none' },
+  { name: 'authorizer', entry: 'lambdas/authorizer/handler.ts', deployed: true, event: 'authorizer' },
+  { name: 'authorizer, ES module output', entry: 'lambdas/authorizer/handler.ts', esm: true, event: 'authorizer' },
+  { name: 'authorizer on the AWS SDK (before)', entry: 'bench/authorizer-sdk.ts', event: 'authorizer' },
   {
-    name: 'authorizer (ESM entry points)',
-    entry: 'lambdas/authorizer/handler.ts',
-    sdk: 'bundled',
-    mainFields: ['module', 'main'],
-    event: 'authorizer',
-  },
-  {
-    name: 'SDK alone: DynamoDB client, one GetItem (ESM entry points)',
+    name: 'SDK alone: DynamoDB client, one GetItem',
     entry: 'bench/sdk-get-item.ts',
-    sdk: 'bundled',
-    mainFields: ['module', 'main'],
     event: 'none',
     reference: true,
   },
-  { name: 'mcp', entry: 'lambdas/mcp/handler.ts', sdk: 'bundled', event: 'mcp' },
-  { name: 'mcp', entry: 'lambdas/mcp/handler.ts', sdk: 'runtime', event: 'mcp' },
+  { name: 'mcp', entry: 'lambdas/mcp/handler.ts', deployed: true, event: 'mcp' },
+  { name: 'mcp without zod locales', entry: 'lambdas/mcp/handler.ts', noZodLocales: true, event: 'mcp' },
+  { name: 'OAuth authorization server', entry: 'lambdas/oauth/handler.ts', deployed: true, event: 'oauth' },
 ];
+
+/** zod's `locales` namespace (every language's messages) replaced by an empty module; English stays built in. */
+const NO_ZOD_LOCALES: Plugin = {
+  name: 'no-zod-locales',
+  setup(builder) {
+    builder.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('/node_modules/zod/') ? { path: 'zod-locales', namespace: 'empty' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {}', loader: 'js' }));
+  },
+};
 
 export interface ColdStartOptions {
   /** Fresh processes per bundle. */
@@ -90,24 +96,25 @@ export interface ColdStartResults {
   readonly nodeVersion: string;
 }
 
-/** Runs in the fresh process: plain CommonJS, nothing else loaded. */
+/** Runs in the fresh process: plain CommonJS, nothing else loaded (an `.mjs` bundle is imported). */
 const RUNNER = `'use strict';
 const boot = performance.now();
 const { readFileSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
 const [bundle, eventFile] = process.argv.slice(2);
 const event = eventFile === '-' ? {} : JSON.parse(readFileSync(eventFile, 'utf8'));
 const context = { functionName: 'bench', awsRequestId: 'bench-request', getRemainingTimeInMillis: () => 3000 };
 const t0 = performance.now();
-const mod = require(bundle);
-const t1 = performance.now();
-Promise.resolve()
-  .then(() => mod.handler(event, context))
+let t1;
+(bundle.endsWith('.mjs') ? import(pathToFileURL(bundle).href) : Promise.resolve(require(bundle)))
+  .then((mod) => { t1 = performance.now(); return mod.handler(event, context); })
   .then(
     (result) => ({ ok: true, result }),
     (error) => ({ ok: false, error: String(error && error.message || error) }),
   )
   .then((outcome) => {
     const t2 = performance.now();
+    t1 ??= t2;
     process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({
       boot, load: t1 - t0, invoke: t2 - t1, total: t2, maxRssKb: process.resourceUsage().maxRSS, ...outcome,
     }) + '\\n', () => process.exit(0));
@@ -170,7 +177,7 @@ function composition(
 }
 
 function checkAnswer(spec: BundleSpec, out: RunnerOutput): void {
-  if (!out.ok) throw new Error(`${spec.name} (${spec.sdk}) failed: ${out.error}`);
+  if (!out.ok) throw new Error(`${spec.name} failed: ${out.error}`);
   if (spec.event === 'authorizer') {
     const effect = (out.result as { policyDocument?: { Statement?: { Effect?: string }[] } }).policyDocument
       ?.Statement?.[0]?.Effect;
@@ -179,8 +186,8 @@ function checkAnswer(spec: BundleSpec, out: RunnerOutput): void {
   if (spec.reference && (out.result as { found?: boolean }).found !== true) {
     throw new Error(`${spec.name}: the key was not found`);
   }
-  if (spec.event === 'mcp' && (out.result as { statusCode?: number }).statusCode !== 200) {
-    throw new Error(`mcp bundle answered ${JSON.stringify(out.result).slice(0, 200)}`);
+  if ((spec.event === 'mcp' || spec.event === 'oauth') && (out.result as { statusCode?: number }).statusCode !== 200) {
+    throw new Error(`${spec.name} bundle answered ${JSON.stringify(out.result).slice(0, 200)}`);
   }
 }
 
@@ -204,25 +211,46 @@ export async function runColdStartBench(
     const events = {
       authorizer: join(dir, 'authorizer-event.json'),
       mcp: join(ROOT, 'events', 'mcp-tools-call.json'),
+      oauth: join(dir, 'oauth-event.json'),
       none: '-',
     };
     writeFileSync(events.authorizer, JSON.stringify(authorizerEvent));
+    // The OAuth authorization server's first request: its metadata document, as a client's discovery asks.
+    const oauthEvent = JSON.parse(readFileSync(events.mcp, 'utf8')) as Record<string, unknown>;
+    Object.assign(oauthEvent, {
+      httpMethod: 'GET',
+      path: OAUTH_PATHS.authorizationServerMetadata,
+      resource: OAUTH_PATHS.authorizationServerMetadata,
+      body: null,
+    });
+    writeFileSync(events.oauth, JSON.stringify(oauthEvent));
     const runner = join(dir, 'runner.cjs');
     writeFileSync(runner, RUNNER);
 
     const built = [];
     for (const [index, spec] of BUNDLES.entries()) {
-      const outfile = join(dir, `bundle-${index}.js`);
+      const outfile = join(dir, `bundle-${index}.${spec.esm ? 'mjs' : 'js'}`);
+      // GATE_BUNDLING is what lib/gate-function.ts hands NodejsFunction: the bundles `cdk synth` writes.
       const result = await build({
         entryPoints: [join(ROOT, spec.entry)],
         outfile,
         bundle: true,
         platform: 'node',
-        target: 'node22',
-        format: 'cjs',
-        minify: true,
-        external: spec.sdk === 'runtime' ? ['@aws-sdk/*'] : [],
-        ...(spec.mainFields ? { mainFields: [...spec.mainFields] } : {}),
+        target: GATE_BUNDLING.target,
+        format: spec.esm ? 'esm' : GATE_BUNDLING.format,
+        mainFields: [...GATE_BUNDLING.mainFields],
+        minify: GATE_BUNDLING.minify,
+        keepNames: GATE_BUNDLING.keepNames,
+        sourcemap: GATE_BUNDLING.sourceMap,
+        // An ES module bundle of CommonJS packages needs `require`, as NodejsFunction's ESM output adds.
+        ...(spec.esm
+          ? {
+              banner: {
+                js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+              },
+            }
+          : {}),
+        plugins: spec.noZodLocales ? [NO_ZOD_LOCALES] : [],
         logLevel: 'error',
         metafile: true,
       });
@@ -246,13 +274,20 @@ export async function runColdStartBench(
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       AUTH_CACHE_TTL_SECONDS: '60',
       BENCH_DIGEST: digest,
+      // As Lambda gives a function its role's credentials (the local table accepts any).
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      // The OAuth authorization server's settings (its metadata request reads no table).
+      OAUTH_ISSUER: 'https://mcp.example.com',
+      GRANTS_TABLE_NAME: 'bench-grants',
+      OAUTH_COOKIE_KEYS: 'bench-cookie-key-0123456789abcdef',
     };
     const samples = built.map(() => ({ wall: [] as number[], out: [] as RunnerOutput[] }));
     // One unmeasured run each (file system cache), then the measured runs, round-robin over the bundles.
     for (let run = -1; run < options.runs; run++) {
       for (const [index, item] of built.entries()) {
-        const env = item.spec.sdk === 'runtime' ? { ...baseEnv, NODE_PATH: join(ROOT, 'node_modules') } : baseEnv;
-        const { wallMs, out } = await runFresh(runner, item.outfile, events[item.spec.event], env);
+        const { wallMs, out } = await runFresh(runner, item.outfile, events[item.spec.event], baseEnv);
         checkAnswer(item.spec, out);
         if (run >= 0) {
           samples[index].wall.push(wallMs);

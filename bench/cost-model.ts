@@ -5,6 +5,8 @@
  * their sources; `verified` says whether the figure was read on the provider's own page.
  */
 
+import type { ApiType } from '../lib/api-type';
+
 export interface Price {
   readonly usd: number;
   readonly unit: string;
@@ -123,8 +125,11 @@ export interface CostBreakdown {
   readonly readShare: number;
 }
 
+/** The target: `apiKey` behind an HTTP API at most this many dollars per million tools/call. */
+export const HTTP_API_KEY_TARGET_USD = 1.5;
+
 /**
- * Dollars per million tools/call. `rotatingBearer`: every request of a bearerPassthrough client
+ * Dollars per million tools/call behind a REST or an HTTP API (`apiType`). `rotatingBearer`: every request of a bearerPassthrough client
  * carries a new Authorization value, so API Gateway's cache (keyed by both headers) never hits;
  * the authorizer still answers from its own cache (keyed by the key alone) within the TTL.
  */
@@ -134,11 +139,13 @@ export function costPerMillion(
   ttlSeconds: number,
   ratePerKey: number,
   rotatingBearer = false,
+  apiType: ApiType = 'rest',
 ): CostBreakdown {
   const million = 1_000_000;
   const handlerBilled = billedMs(inputs.handlerMs, inputs.handlerMemoryMb);
   const base = {
-    apiGateway: PRICES.apiGatewayRest.usd,
+    // Both bill every request, authorized or not; the authorizer's result cache changes neither.
+    apiGateway: apiType === 'http' ? PRICES.apiGatewayHttp.usd : PRICES.apiGatewayRest.usd,
     handlerRequests: PRICES.lambdaRequest.usd,
     handlerCompute: gbSecondsCost(handlerBilled, inputs.handlerMemoryMb) * million,
   };

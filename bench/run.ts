@@ -18,7 +18,8 @@ import { runGatewayBench } from './gateway';
 import { runMcpBench } from './mcp';
 import { renderReport, type Machine } from './report';
 
-const WATCHDOG_MS = 6 * 60_000;
+// A loaded machine stretches every part; past this, something is stuck.
+const WATCHDOG_MS = 10 * 60_000;
 
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';

@@ -1,7 +1,9 @@
 import { Annotations, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../config/errors';
 import { servers } from '../config/servers';
 import { existingApisFromContext, ExistingApisStack } from './existing-apis-stack';
+import { API_TYPES } from './http-api';
 import { McpGateStack } from './mcp-gate-stack';
 import { oauthDomainFromContext, oauthServersLeftOutWarning } from './oauth-domain';
 import { deployableServers } from './server-functions';
@@ -9,6 +11,7 @@ import {
   alarmEmailFromContext,
   authCacheTtlFromContext,
   booleanFromContext,
+  choiceFromContext,
   CONTEXT_KEYS,
   serverEnvironmentFromContext,
   stringFromContext,
@@ -31,6 +34,13 @@ export interface McpGateApp {
 export function buildMcpGateApp(app: App): McpGateApp {
   const authCacheTtl = authCacheTtlFromContext(app.node);
   const oauthDomain = oauthDomainFromContext(app.node);
+  const apiType = choiceFromContext(app.node, CONTEXT_KEYS.apiType, API_TYPES, 'rest');
+  if (apiType === 'http' && oauthDomain) {
+    throw new ConfigError(
+      `context ${CONTEXT_KEYS.apiType}=http cannot serve oauth servers on ${CONTEXT_KEYS.domainName}: ` +
+        'their challenge needs REST API gateway responses; deploy with apiType rest (the default)',
+    );
+  }
   const { deployable, oauth } = deployableServers(servers, { customDomain: oauthDomain !== undefined });
   const serverEnvironment = serverEnvironmentFromContext(app.node, deployable);
 
@@ -46,6 +56,7 @@ export function buildMcpGateApp(app: App): McpGateApp {
       tracing: booleanFromContext(app.node, CONTEXT_KEYS.tracing, false),
       alarmEmail: alarmEmailFromContext(app.node),
     },
+    apiType,
   });
 
   const existing = existingApisFromContext(app.node);

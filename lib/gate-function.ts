@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { GATE_BUNDLING } from './bundling';
 
 /** The repository root: handler entries and package-lock.json are found from here. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -57,13 +58,11 @@ export interface GateFunctionProps extends GateFunctionOptions {
  * group and a role that may write to that log group only (no `AWSLambdaBasicExecutionRole`,
  * which may create and write any log group).
  *
- * The AWS SDK is bundled rather than taken from the runtime, and esbuild reads packages'
- * ES module builds (`mainFields: module, main`) so it drops the SDK commands nobody calls:
- * of the variants BENCHMARKS.md measures (part 4, cold-start proxies), that bundle is the
- * smallest and the quickest to load in a fresh process. Bundling also pins the SDK to the
- * version the tests ran with. No source maps: `--enable-source-maps` lengthens the require
- * at every cold start. Names are kept (`keepNames`) so the error class names the logs carry
- * stay readable.
+ * esbuild options: GATE_BUNDLING (lib/bundling.ts), which the cold-start benchmark builds with
+ * too. Whatever AWS SDK a function uses is bundled rather than taken from the runtime, which
+ * pins it to the version the tests ran with; the authorizer uses none (a signed client,
+ * lambdas/keys/signed-dynamo-client.ts), which is what brings its cold start near a
+ * hello-world function's (BENCHMARKS.md, part 4).
  */
 export function createGateFunction(scope: Construct, id: string, props: GateFunctionProps): NodejsFunction {
   const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
@@ -89,13 +88,13 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
     depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     bundling: {
       forceDockerBundling: false,
-      target: 'node22',
+      target: GATE_BUNDLING.target,
       format: OutputFormat.CJS,
-      mainFields: ['module', 'main'],
+      mainFields: [...GATE_BUNDLING.mainFields],
       bundleAwsSDK: true,
-      minify: true,
-      keepNames: true,
-      sourceMap: false,
+      minify: GATE_BUNDLING.minify,
+      keepNames: GATE_BUNDLING.keepNames,
+      sourceMap: GATE_BUNDLING.sourceMap,
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],

@@ -3,6 +3,7 @@ export type { GuardedAuthMode } from '../config/identity-sources';
 export { buildMcpGateApp, STACK_IDS, type McpGateApp } from './app';
 export { ExistingApisStack, type ExistingApisStackProps, type ExistingRestApi } from './existing-apis-stack';
 export { FUNCTION_MEMORY_MB } from './function-memory';
+export { API_TYPES, GateHttpApi, HTTP_API_LIMITS, type ApiType, type GateHttpApiProps } from './http-api';
 export type { GateFunctionOptions } from './gate-function';
 export * from './gateway-responses';
 export { httpIdentitySources, KeyAuthorizer, restIdentitySources, type KeyAuthorizerProps } from './key-authorizer';

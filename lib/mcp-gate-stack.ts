@@ -9,6 +9,7 @@ import { servers as configuredServers } from '../config/servers';
 import { AUTH_MODES, type ServerConfig } from '../config/types';
 import { resolveServers } from '../config/validate';
 import { DEFAULT_STAGE_THROTTLING, GATEWAY_RESPONSES, type StageThrottling } from './gateway-responses';
+import { GateHttpApi, warnHttpApiLimits, type ApiType } from './http-api';
 import { KeyAuthorizer, restIdentitySources } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import type { McpServerFunction } from './mcp-server-function';
@@ -83,6 +84,12 @@ export interface McpGateStackProps extends StackProps {
    * @default {} (no tracing, alarms without action)
    */
   readonly observability?: ObservabilityOptions;
+  /**
+   * The API in front of the servers: a REST API, or an HTTP API (a third of the request price;
+   * what it cannot do is named in a synth warning, see lib/http-api.ts and docs/deploy.md).
+   * @default 'rest'
+   */
+  readonly apiType?: ApiType;
 }
 
 /**
@@ -93,13 +100,18 @@ export interface McpGateStackProps extends StackProps {
 export class McpGateStack extends Stack {
   public readonly keysTable: KeysTable;
   public readonly authorizer: KeyAuthorizer;
-  public readonly api: apigw.RestApi;
+  /** The REST API (`apiType: 'rest'`, the default). */
+  public readonly api?: apigw.RestApi;
+  /** The HTTP API (`apiType: 'http'`). */
+  public readonly httpApi?: GateHttpApi;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly servers: readonly McpServerFunction[];
   /** The `oauth` servers and their custom domain, when `oauthDomain` is set. */
   public readonly oauth?: OAuthServers;
-  public readonly usagePlans: UsagePlans;
-  public readonly observability: Observability;
+  /** The key plans (REST API only: an HTTP API has no usage plans). */
+  public readonly usagePlans?: UsagePlans;
+  /** The dashboard and alarms (REST API). */
+  public readonly observability?: Observability;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -108,8 +120,10 @@ export class McpGateStack extends Stack {
         deployableServers(configuredServers, { customDomain: props.oauthDomain !== undefined }).deployable,
     );
     const servers = allServers.filter((server) => server.authMode !== 'oauth');
-    if (servers.length < allServers.length && !props.oauthDomain) {
-      throw new ConfigError('oauth servers need a custom domain on AWS (oauthDomain, see docs/deploy.md)');
+    if (servers.length < allServers.length && (!props.oauthDomain || props.apiType === 'http')) {
+      throw new ConfigError(
+        'oauth servers need a REST API and a custom domain on AWS (oauthDomain, see docs/deploy.md)',
+      );
     }
     const throttling = props.throttling ?? DEFAULT_STAGE_THROTTLING;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
@@ -123,7 +137,27 @@ export class McpGateStack extends Stack {
     });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
-    this.api = new apigw.RestApi(this, 'Api', {
+    if (props.apiType === 'http') {
+      const http = new GateHttpApi(this, 'Http', {
+        servers,
+        authorizer: this.authorizer,
+        environment: props.serverEnvironment,
+        stageName: props.stageName ?? 'prod',
+        throttling,
+        accessLogGroup: this.accessLogGroup,
+        logRetention,
+        samLocalVariables: props.samLocal,
+      });
+      this.httpApi = http;
+      this.servers = http.servers;
+      this.addOutputs(
+        http.url,
+        this.servers.map((mcp) => ({ mcp, url: http.urlForPath(mcp.server.routes[0]) })),
+      );
+      warnHttpApiLimits(this);
+      return;
+    }
+    const api = new apigw.RestApi(this, 'Api', {
       restApiName: this.stackName,
       description: 'mcp-gate: MCP servers on Lambda, one /<server>/mcp route each',
       endpointTypes: [apigw.EndpointType.REGIONAL],
@@ -132,13 +166,14 @@ export class McpGateStack extends Stack {
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
       deployOptions: stageOptions(props.stageName ?? 'prod', this.accessLogGroup, throttling, undefined, true),
     });
-    addGatewayResponses(this.api, GATEWAY_RESPONSES);
+    this.api = api;
+    addGatewayResponses(api, GATEWAY_RESPONSES);
 
     this.servers = addServerFunctions(this, {
       servers,
       authorizer: this.authorizer,
       environment: props.serverEnvironment,
-      restApi: this.api,
+      restApi: api,
       logRetention,
       samLocalVariables: props.samLocal,
     });
@@ -147,7 +182,7 @@ export class McpGateStack extends Stack {
       this.oauth = new OAuthServers(this, 'OAuth', {
         domain: props.oauthDomain,
         servers: allServers,
-        mainApi: this.api,
+        mainApi: api,
         authorizer: this.authorizer,
         keysTable: this.keysTable.table,
         accessLogGroup: this.accessLogGroup,
@@ -159,13 +194,13 @@ export class McpGateStack extends Stack {
     }
 
     this.usagePlans = new UsagePlans(this, 'UsagePlans', {
-      api: this.api,
+      api,
       servers: this.servers,
       ownApis: this.oauth?.servers ?? [],
     });
 
     this.observability = new Observability(this, 'Observability', {
-      api: this.api,
+      api,
       authorizer: this.authorizer.handler,
       servers: this.servers,
       logRetention,
@@ -173,7 +208,7 @@ export class McpGateStack extends Stack {
     });
 
     // Authorizer settings take effect on the next deployment: make changing them create one.
-    this.api.latestDeployment?.addToLogicalId({
+    api.latestDeployment?.addToLogicalId({
       authorizerCacheTtlSeconds: this.authorizer.gatewayCacheTtl.toSeconds(),
       restIdentitySources: Object.fromEntries(
         AUTH_MODES.filter(isGuarded).map((mode) => [mode, restIdentitySources(mode)]),
@@ -181,18 +216,26 @@ export class McpGateStack extends Stack {
       gatewayResponses: GATEWAY_RESPONSES,
     });
 
+    this.addOutputs(api.url, [
+      ...this.servers.map((mcp) => ({ mcp, url: api.urlForPath(mcp.server.routes[0]) })),
+      ...(this.oauth?.servers ?? []),
+    ]);
+    if (this.oauth) addOAuthOutputs(this, this.oauth);
+
+    acknowledgeGatewayFindings(api);
+    if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(api);
+  }
+
+  /** The same outputs on either API: the base URL, the keys table, each server's URL and client JSON. */
+  private addOutputs(baseUrl: string, endpoints: readonly { mcp: McpServerFunction; url: string }[]): void {
     new CfnOutput(this, 'ApiUrl', {
-      value: this.api.url,
+      value: baseUrl,
       description: 'Base URL of the stage; each server is at <ApiUrl><server>/mcp (npm run keys reads it)',
     });
     new CfnOutput(this, 'KeysTableName', {
       value: this.keysTable.table.tableName,
       description: 'DynamoDB table of API key digests (KEYS_TABLE_NAME for npm run keys)',
     });
-    const endpoints = [
-      ...this.servers.map((mcp) => ({ mcp, url: this.api.urlForPath(mcp.server.routes[0]) })),
-      ...(this.oauth?.servers ?? []),
-    ];
     for (const { mcp, url } of endpoints) {
       const name = mcp.server.name;
       new CfnOutput(this, serverUrlOutput(name), {
@@ -204,10 +247,5 @@ export class McpGateStack extends Stack {
         description: `Paste into your MCP client's configuration (${name})`,
       });
     }
-
-    if (this.oauth) addOAuthOutputs(this, this.oauth);
-
-    acknowledgeGatewayFindings(this.api);
-    if (props.apiGatewayCloudWatchRole) acknowledgeCloudWatchRole(this.api);
   }
 }

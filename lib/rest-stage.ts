@@ -1,34 +1,11 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import { ACCESS_LOG_FIELDS } from './access-log';
 import type { GatewayResponseSpec, GatewayResponseType, StageThrottling } from './gateway-responses';
 import { pascalCase } from './settings';
 
-/**
- * One JSON line per request: who (authorizer context: server and key id, never the key),
- * what, and how it ended, including why the gateway refused it.
- */
-export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    requestTime: '$context.requestTimeEpoch',
-    sourceIp: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    httpMethod: '$context.httpMethod',
-    resourcePath: '$context.resourcePath',
-    status: '$context.status',
-    responseLength: '$context.responseLength',
-    responseLatency: '$context.responseLatency',
-    integrationStatus: '$context.integration.status',
-    integrationLatency: '$context.integration.latency',
-    errorType: '$context.error.responseType',
-    errorMessage: '$context.error.message',
-    authorizerStatus: '$context.authorizer.status',
-    authorizerLatency: '$context.authorizer.latency',
-    authorizerError: '$context.authorizer.error',
-    server: '$context.authorizer.server',
-    keyId: '$context.authorizer.keyId',
-  }),
-);
+/** One JSON line per request (the fields: lib/access-log.ts). */
+export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS));
 
 /**
  * The stage settings every REST API of mcp-gate shares: JSON access logs, execution logs at

@@ -37,7 +37,17 @@ export const CONTEXT_KEYS = {
   tracing: 'mcp-gate:tracing',
   /** An email address the alarms notify through an SNS topic. Default: none (alarms without action). */
   alarmEmail: 'mcp-gate:alarmEmail',
+  /** The main stack's API: `rest` (default) or `http` (an API Gateway HTTP API, see docs/deploy.md). */
+  apiType: 'mcp-gate:apiType',
 } as const;
+
+/** One of `choices` from context; throws `ConfigError` naming the key and the choices otherwise. */
+export function choiceFromContext<T extends string>(node: Node, key: string, choices: readonly T[], fallback: T): T {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (typeof raw === 'string' && (choices as readonly string[]).includes(raw.trim())) return raw.trim() as T;
+  throw new ConfigError(`context ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+}
 
 /** The authorizer cache TTL from context; throws `ConfigError` naming the key when it is not 0–3600 whole seconds. */
 export function authCacheTtlFromContext(node: Node): Duration {

@@ -3,6 +3,7 @@ import type { ResolvedServer } from '../config/types';
 import { intEnv } from '../lambdas/shared/env';
 import { observeLines, setLineOutput } from '../lambdas/shared/log-output';
 import { levelFromEnv } from '../lambdas/shared/logger';
+import { API_TYPES, type ApiType } from '../lib/api-type';
 import { McpGateError } from '../lambdas/shared/errors';
 import { portEnv } from './listen';
 import { createRequestLog, passesLevel, supportsColor } from './request-log';
@@ -15,11 +16,20 @@ Runs every configured MCP server on localhost with an embedded DynamoDB, the rea
 and handlers, and API Gateway's behaviour. Environment: PORT (3000), DYNAMODB_PORT (8000),
 DOWNSTREAM_PORT (3001), AUTH_CACHE_TTL_SECONDS (60; 0 turns the authorizer cache off),
 MCP_GATE_LOCAL_DIR (.local: the state file and the keys kept across restarts), LOG_LEVEL (info:
-the functions' log lines, EMF records and audit lines shown; debug, warn or error), NO_COLOR.
+the functions' log lines, EMF records and audit lines shown; debug, warn or error), NO_COLOR,
+API_TYPE (rest; http emulates an API Gateway HTTP API, as -c mcp-gate:apiType=http deploys).
   --in-memory   keep keys in memory only (default: kept in .local/dynamodb across restarts)
   --quiet       no request log (the one line per request)`;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** `API_TYPE`: `rest` (default) or `http`; anything else is an error naming the variable. */
+function apiTypeEnv(env: Env): ApiType {
+  const raw = env.API_TYPE?.trim();
+  if (raw === undefined || raw === '') return 'rest';
+  if ((API_TYPES as readonly string[]).includes(raw)) return raw as ApiType;
+  throw new McpGateError(`API_TYPE must be one of ${API_TYPES.join(', ')}, got ${JSON.stringify(raw)}`);
+}
 
 /**
  * `npm start`: reads the options and the environment (every error names what to fix), claims
@@ -43,6 +53,7 @@ export async function runLocalStack(
     downstreamPort: portEnv('DOWNSTREAM_PORT', 3001, env),
     cacheTtlSeconds: intEnv('AUTH_CACHE_TTL_SECONDS', 60, env),
     inMemory: args.includes('--in-memory'),
+    apiType: apiTypeEnv(env),
   };
 
   // The functions' lines at LOG_LEVEL and up, as CloudWatch Logs would show them (EMF and audit lines as info).

@@ -120,14 +120,14 @@ export interface LocalGatewayOptions {
 type RequestSeen = { requestId?: string; server?: string; keyId?: string };
 
 /** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
-const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
+export const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
 const ACCOUNT = '123456789012';
 const API_ID = 'local000000';
 const REGION = 'us-east-1';
 const STAGE = 'local';
 
 /** A request API Gateway routed to a method of a configured route. */
-interface Routed extends RouteMatch {
+export interface Routed extends RouteMatch {
   /** Which integration answers: an MCP server's handler, or the authorization server. */
   readonly integration: 'mcp' | 'oauth';
   readonly method: string;
@@ -380,12 +380,12 @@ function requestShape(req: IncomingMessage, url: URL, target: Routed, now: numbe
 }
 
 /** The values of the server's identity sources ('' when absent), read as API Gateway reads them: a repeated header's last value. */
-function identityValues(server: ResolvedServer, headers: Record<string, string>): string[] {
+export function identityValues(server: ResolvedServer, headers: Record<string, string>): string[] {
   return IDENTITY_HEADERS[server.authMode].map((name) => headerValue(headers, name) ?? '');
 }
 
 /** A header's value by case-insensitive name (the maps hold one spelling per name). */
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
+export function headerValue(headers: Record<string, string>, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) return headers[key];
   return undefined;
@@ -398,7 +398,7 @@ function headerValue(headers: Record<string, string>, name: string): string | un
  * endpoint prefix. Every method reaches the handler, which answers 405 where it must. No
  * authorizer: these are public, as a person's browser and a client's discovery reach them.
  */
-function oauthRoute(servers: readonly ResolvedServer[], method: string, path: string): Routed | undefined {
+export function oauthRoute(servers: readonly ResolvedServer[], method: string, path: string): Routed | undefined {
   const owner = servers[0];
   const routed = (resource: string, pathParameters: Record<string, string> = {}): Routed => ({
     server: owner,
@@ -436,7 +436,7 @@ function decodePath(text: string): string {
   }
 }
 
-function answer(
+export function answer(
   res: ServerResponse,
   gatewayAnswer: GatewayAnswer & { readonly headers?: Record<string, string> },
 ): void {
@@ -449,7 +449,7 @@ function answer(
   res.end(gatewayAnswer.body);
 }
 
-function isPolicy(value: unknown): value is APIGatewayAuthorizerResult {
+export function isPolicy(value: unknown): value is APIGatewayAuthorizerResult {
   const v = value as APIGatewayAuthorizerResult | undefined;
   return (
     typeof v === 'object' &&
@@ -461,7 +461,7 @@ function isPolicy(value: unknown): value is APIGatewayAuthorizerResult {
   );
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -500,7 +500,7 @@ function headersOf(req: IncomingMessage): {
   return { headers, multiValueHeaders };
 }
 
-function queryOf(url: URL): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
+export function queryOf(url: URL): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
   if ([...url.searchParams.keys()].length === 0) return { single: null, multi: null };
   const single: Record<string, string> = Object.create(null);
   const multi: Record<string, string[]> = Object.create(null);
@@ -537,7 +537,7 @@ const REMAPPED_HEADERS: Readonly<Record<string, string>> = {
   'www-authenticate': 'x-amzn-remapped-www-authenticate',
 };
 
-function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult): void {
+export function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
   const nameOf = (name: string) => REMAPPED_HEADERS[name.toLowerCase()] ?? name.toLowerCase();
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[nameOf(name)] = String(value);

@@ -12,6 +12,8 @@ import { compileServers } from '../config/openapi/compile-servers';
 import { staticSecrets } from '../lambdas/mcp/secrets';
 import { createDownstream, type DownstreamOptions } from './downstream';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynalite';
+import type { ApiType } from '../lib/api-type';
+import { createLocalHttpApiGateway } from './http-api-gateway';
 import {
   createLocalGateway,
   type AuthorizerFunction,
@@ -61,6 +63,8 @@ export interface LocalStackOptions {
   readonly secretsFile?: string;
   /** The demo downstream's credentials; tests set them apart from the secrets to see a refusal. @default the demo secrets' values */
   readonly downstream?: DownstreamOptions;
+  /** Emulate a REST API or an HTTP API (`API_TYPE`; local/http-api-gateway.ts). @default 'rest' */
+  readonly apiType?: ApiType;
   readonly logger?: Logger;
   /** Loads the authorizer; replaced by tests of the fail-closed path. @default the real handler */
   readonly loadAuthorizer?: () => Promise<AuthorizerFunction>;
@@ -154,7 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(http);
     const baseUrl = `http://127.0.0.1:${port}`;
 
-    const gateway = createLocalGateway({
+    const gateway = (options.apiType === 'http' ? createLocalHttpApiGateway : createLocalGateway)({
       servers,
       cacheTtlSeconds: splitAuthCacheTtl(cacheTtlSeconds).gatewaySeconds,
       logger,

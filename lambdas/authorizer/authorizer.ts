@@ -6,7 +6,8 @@ import type { KeyRecord, KeyStore } from '../keys/key-store';
 import { KeyStoreUnavailableError } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
 import type { AccessTokenItem } from '../oauth/grants-schema';
-import { digestToken, type TokenStore } from '../oauth/token-store';
+import { digestToken } from '../oauth/access-token';
+import type { TokenReader } from '../oauth/signed-token-reader';
 import { checkToken, decide, decideTokenKey, precheck, type Decision, type Denial } from './decide';
 import type { AuthorizerRequest } from './event';
 import { recordDecision } from './decision-metrics';
@@ -43,7 +44,7 @@ export interface AuthorizerCoreOptions {
    * The OAuth access tokens of `oauth` servers. Without it no token is ever accepted (an
    * `oauth` server then takes only its API keys as `Authorization: Bearer mcpg_…`).
    */
-  readonly tokens?: TokenStore;
+  readonly tokens?: TokenReader;
 }
 
 /** The answer API Gateway gets: a policy, or `unauthorized` (the handler throws `Unauthorized`). */

@@ -2,10 +2,10 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { splitAuthCacheTtl } from '../../config/auth-cache';
 import { servers as configuredServers } from '../../config/servers';
 import type { ResolvedServer } from '../../config/types';
-import { createDocumentClient } from '../keys/dynamo-client';
-import { DynamoKeyStore } from '../keys/dynamo-key-store';
 import type { KeyStore } from '../keys/key-store';
-import { DynamoTokenStore, type TokenStore } from '../oauth/token-store';
+import { SignedDynamoClient } from '../keys/signed-dynamo-client';
+import { SignedDynamoKeyStore } from '../keys/signed-key-store';
+import { SignedTokenReader, type TokenReader } from '../oauth/signed-token-reader';
 import { optionalEnv, readKeyStoreSettings } from '../shared/env';
 import { createLogger, type Logger } from '../shared/logger';
 import { beginInvocation } from '../shared/invocation';
@@ -27,7 +27,7 @@ export interface AuthorizerHandlerOptions {
   /** Smallest interval between two `lastUsedAt` writes for one key. @default 60 */
   readonly touchIntervalSeconds?: number;
   /** The OAuth access tokens of `oauth` servers. @default none: tokens are refused, keys still work */
-  readonly tokens?: TokenStore;
+  readonly tokens?: TokenReader;
 }
 
 /** The Lambda handler, with the core it runs on (its lookup cache, and `settle()` for pending writes). */
@@ -84,10 +84,11 @@ export function authorizerHandlerFromEnv(
 ): AuthorizerHandler {
   const settings = readKeyStoreSettings(env);
   const grantsTable = optionalEnv('GRANTS_TABLE_NAME', env);
-  const client = createDocumentClient({ endpoint: settings.endpoint });
+  // The signed client, not the AWS SDK: loading the SDK would dominate the function's cold start.
+  const client = new SignedDynamoClient({ endpoint: settings.endpoint, env });
   return createAuthorizerHandler({
-    store: new DynamoKeyStore(client, settings.tableName),
-    tokens: grantsTable === undefined ? undefined : new DynamoTokenStore(client, grantsTable.trim()),
+    store: new SignedDynamoKeyStore(client, settings.tableName),
+    tokens: grantsTable === undefined ? undefined : new SignedTokenReader(client, grantsTable.trim()),
     cacheTtlSeconds: splitAuthCacheTtl(settings.cacheTtlSeconds).lookupSeconds,
   });
 }

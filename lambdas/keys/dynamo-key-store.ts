@@ -8,13 +8,11 @@ import {
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createTableIfMissing, tableExists } from '../shared/dynamo-tables';
-import { KeyConflictError, KeyNotFoundError, KeyStoreUnavailableError } from '../shared/errors';
+import { KeyConflictError, KeyNotFoundError } from '../shared/errors';
 import type { KeyRecord, KeyStore, PlanFields } from './key-store';
+import { isConditionFailure, unavailable } from './store-failure';
+import { planFieldsUpdate } from './plan-fields';
 import { KEYS_TABLE_SCHEMA } from './table-schema';
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
 
 /** The KeyStore on DynamoDB. The client is injected, so tests and the local stack point it anywhere. */
 export class DynamoKeyStore implements KeyStore {
@@ -104,22 +102,8 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   setPlanFields(digest: string, fields: PlanFields): Promise<KeyRecord> {
-    const set: string[] = [];
-    const remove: string[] = [];
-    const values: Record<string, AttributeValue> = {};
-    const names: Record<string, string> = {};
-    for (const [name, value] of Object.entries(fields)) {
-      names[`#${name}`] = name;
-      if (value === undefined) remove.push(`#${name}`);
-      else {
-        set.push(`#${name} = :${name}`);
-        values[`:${name}`] = { S: String(value) };
-      }
-    }
-    const expression = [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
-    return this.update(digest, expression, Object.keys(values).length ? values : undefined, names);
+    const { expression, values, names } = planFieldsUpdate(fields);
+    return this.update(digest, expression, values, names);
   }
 
   async touch(digest: string, at: Date): Promise<void> {
@@ -172,11 +156,6 @@ export class DynamoKeyStore implements KeyStore {
  */
 function fromItem(item: Record<string, AttributeValue>): KeyRecord {
   return unmarshall(item, { wrapNumbers: Number }) as KeyRecord;
-}
-
-function unavailable(operation: string, error: unknown): KeyStoreUnavailableError {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new KeyStoreUnavailableError(`key store ${operation} failed (${detail})`, { cause: error });
 }
 
 /** Whether the table exists (any status); other failures throw `KeyStoreUnavailableError`. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
@@ -8,11 +7,10 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { KeyGrants } from '../keys/key-service';
-import { KeyStoreUnavailableError } from '../shared/errors';
-import { accessTokenItemId, GRANTS_TABLE_SCHEMA, type AccessTokenItem } from './grants-schema';
+import { accessTokenGet, asAccessToken, TokenStoreUnavailableError } from './access-token';
+import { GRANTS_TABLE_SCHEMA, type AccessTokenItem } from './grants-schema';
 
-/** The grants table could not answer (outage, throttling, timeout). Never a denial. */
-export class TokenStoreUnavailableError extends KeyStoreUnavailableError {}
+export { digestToken, TokenStoreUnavailableError } from './access-token';
 
 /**
  * What the authorizer and the key CLI read and end of the OAuth grants: access tokens by the
@@ -24,11 +22,6 @@ export interface TokenStore extends KeyGrants {
   getAccessToken(digestHex: string): Promise<AccessTokenItem | undefined>;
   /** How many grants made from this key are live at `nowSeconds`. */
   countLiveGrants(keyId: string, nowSeconds: number): Promise<number>;
-}
-
-/** SHA-256 hex of a bearer token's value: what its item id carries (the value itself is never stored). */
-export function digestToken(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 const GRANT_PREFIX = 'Grant:';
@@ -44,14 +37,7 @@ export class DynamoTokenStore implements TokenStore {
 
   async getAccessToken(digestHex: string): Promise<AccessTokenItem | undefined> {
     const out = await this.call('GetItem', () =>
-      this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { [GRANTS_TABLE_SCHEMA.partitionKey]: accessTokenItemId(digestHex) },
-          ProjectionExpression: '#id, keyId, #server, clientId, expiresAt',
-          ExpressionAttributeNames: { '#id': 'id', '#server': 'server' },
-        }),
-      ),
+      this.client.send(new GetCommand({ TableName: this.tableName, ...accessTokenGet(digestHex) })),
     );
     return asAccessToken(out.Item);
   }
@@ -162,13 +148,4 @@ export class DynamoTokenStore implements TokenStore {
       throw new TokenStoreUnavailableError(`grants table ${operation} failed (${detail})`, { cause: error });
     }
   }
-}
-
-/** An item with every attribute the authorizer needs, of the right type; anything else counts as no token. */
-function asAccessToken(item: Record<string, unknown> | undefined): AccessTokenItem | undefined {
-  if (!item) return undefined;
-  const { id, keyId, server, clientId, expiresAt } = item;
-  if (typeof id !== 'string' || typeof keyId !== 'string' || typeof server !== 'string') return undefined;
-  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined;
-  return { id, keyId, server, clientId: typeof clientId === 'string' ? clientId : '', expiresAt };
 }

@@ -72,7 +72,7 @@ describe('KeyAuthorizer function', () => {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      MemorySize: 256,
+      MemorySize: 512,
       Environment: { Variables: { KEYS_TABLE_NAME: { Ref: tableId }, AUTH_CACHE_TTL_SECONDS: '60' } },
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
     });

@@ -108,11 +108,11 @@ describe('McpServerFunction on a REST API', () => {
 });
 
 describe('McpServerFunction function', () => {
-  it('is Node.js 22 on arm64, 512 MB, 29 s', () => {
+  it('is Node.js 22 on arm64, 1024 MB, 29 s', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      MemorySize: 512,
+      MemorySize: 1024,
       Timeout: 29,
       Environment: { Variables: { MCP_SERVER_NAME: 'demo-public' } },
     });

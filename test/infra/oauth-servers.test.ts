@@ -87,7 +87,7 @@ describe('OAuth servers on AWS, with a custom domain', () => {
       r.Properties.ApiId.Ref,
     ]);
     expect(Object.fromEntries(mappings)).toEqual({
-      '': logicalId(main.api),
+      '': logicalId(main.api!),
       ...Object.fromEntries(oauth.servers.map((s) => [s.mcp.server.routes[0].slice(1), logicalId(s.api)])),
       '.well-known': logicalId(oauth.discoveryApi),
       oauth: logicalId(oauth.authorizationServerApi),
@@ -100,7 +100,7 @@ describe('OAuth servers on AWS, with a custom domain', () => {
   });
 
   it("leaves the main API's key-mode routes as they were", () => {
-    const paths = methodsOf(logicalId(main.api)).map(([, r]) => pathOf(r.Properties.ResourceId));
+    const paths = methodsOf(logicalId(main.api!)).map(([, r]) => pathOf(r.Properties.ResourceId));
     expect(new Set(paths)).toEqual(new Set(main.servers.map((mcp) => mcp.server.routes[0])));
   });
 
@@ -180,7 +180,7 @@ describe('OAuth servers on AWS, with a custom domain', () => {
     expect(
       joined(
         ofType('AWS::ApiGateway::GatewayResponse').filter(
-          ([, r]) => r.Properties.RestApiId.Ref === logicalId(main.api),
+          ([, r]) => r.Properties.RestApiId.Ref === logicalId(main.api!),
         ),
       ),
     ).not.toContain('WWW-Authenticate');
@@ -396,6 +396,7 @@ describe('context and layout checks', () => {
     ['a certificate that is no ACM ARN', { ...DOMAIN_CONTEXT, [CONTEXT_KEYS.certificateArn]: 'abc' }, /ACM/],
     ['a zone id without its name', { ...DOMAIN_CONTEXT, [CONTEXT_KEYS.hostedZoneId]: 'Z1' }, /must be set together/],
     ['a zone without a domain', { [CONTEXT_KEYS.hostedZoneId]: 'Z1', [CONTEXT_KEYS.hostedZoneName]: 'x.com' }, /need/],
+    ['a domain with the HTTP API', { ...DOMAIN_CONTEXT, [CONTEXT_KEYS.apiType]: 'http' }, /apiType=http cannot serve/],
   ])('refuses %s, naming the context keys', (_, context, message) => {
     expect(() => buildMcpGateApp(appWithoutBundling(context))).toThrow(ConfigError);
     expect(() => buildMcpGateApp(appWithoutBundling(context))).toThrow(message);

@@ -5,6 +5,9 @@ import { runKeysCli } from '../../cli/keys';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { createDocumentClient, DYNAMO_TIMEOUTS } from '../../lambdas/keys/dynamo-client';
 import { DynamoKeyStore } from '../../lambdas/keys/dynamo-key-store';
+import type { KeyStore } from '../../lambdas/keys/key-store';
+import { SignedDynamoClient } from '../../lambdas/keys/signed-dynamo-client';
+import { SignedDynamoKeyStore } from '../../lambdas/keys/signed-key-store';
 import { KeyStoreUnavailableError } from '../../lambdas/shared/errors';
 import { createLogger } from '../../lambdas/shared/logger';
 import { authorizerEvent } from '../helpers/events';
@@ -40,26 +43,39 @@ describe('a DynamoDB endpoint that never answers', () => {
     await new Promise((resolve) => silent.close(resolve));
   });
 
-  it('makes the authorizer fail with key-store-unavailable after maxAttempts attempts', async () => {
-    const logs: Record<string, unknown>[] = [];
-    const handler = createAuthorizerHandler({
-      store: new DynamoKeyStore(createDocumentClient({ endpoint }), 'keys'),
-      servers,
-      logger: createLogger('authorizer', { sink: (line) => logs.push(JSON.parse(line)) }),
-    });
+  // Both adapters: the SDK's, and the signed one the authorizer function runs on.
+  const adapters: ReadonlyArray<readonly [string, () => KeyStore]> = [
+    ['DynamoKeyStore (AWS SDK)', () => new DynamoKeyStore(createDocumentClient({ endpoint }), 'keys')],
+    [
+      'SignedDynamoKeyStore (aws4)',
+      () => new SignedDynamoKeyStore(new SignedDynamoClient({ endpoint, env: {} }), 'keys'),
+    ],
+  ];
 
-    const error = await handler(authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'T'.repeat(32) }) as never).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+  it.each(adapters)(
+    'makes the authorizer on %s fail with key-store-unavailable after maxAttempts attempts',
+    async (_name, storeOf) => {
+      const logs: Record<string, unknown>[] = [];
+      const handler = createAuthorizerHandler({
+        store: storeOf(),
+        servers,
+        logger: createLogger('authorizer', { sink: (line) => logs.push(JSON.parse(line)) }),
+      });
 
-    expect(error).toBeInstanceOf(KeyStoreUnavailableError);
-    expect((error as Error).message).toMatch(/GetItem failed \(TimeoutError/);
-    expect(connections).toBe(DYNAMO_TIMEOUTS.maxAttempts);
-    expect(logs).toEqual([
-      expect.objectContaining({ level: 'error', decision: 'error', reason: 'key-store-unavailable' }),
-    ]);
-  }, 20_000);
+      const error = await handler(authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'T'.repeat(32) }) as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect(error).toBeInstanceOf(KeyStoreUnavailableError);
+      expect((error as Error).message).toMatch(/GetItem failed \(TimeoutError/);
+      expect(connections).toBe(DYNAMO_TIMEOUTS.maxAttempts);
+      expect(logs).toEqual([
+        expect.objectContaining({ level: 'error', decision: 'error', reason: 'key-store-unavailable' }),
+      ]);
+    },
+    20_000,
+  );
 
   it('makes `keys list` exit 1 with a one-line error', async () => {
     const out: string[] = [];

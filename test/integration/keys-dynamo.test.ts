@@ -6,6 +6,9 @@ import { servers } from '../../config/servers';
 import { createAuthorizerHandler, type AuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { digestApiKey } from '../../lambdas/keys/key-format';
 import { KeyService } from '../../lambdas/keys/key-service';
+import type { KeyStore } from '../../lambdas/keys/key-store';
+import { SignedDynamoClient } from '../../lambdas/keys/signed-dynamo-client';
+import { SignedDynamoKeyStore } from '../../lambdas/keys/signed-key-store';
 import { runKeysCli } from '../../cli/keys';
 import { createLogger } from '../../lambdas/shared/logger';
 import { evaluatePolicy } from '../../local/iam';
@@ -14,8 +17,22 @@ import { arnFor, authorizerEvent } from '../helpers/events';
 
 const TOKEN = 'Bearer downstream-token-integration';
 
-describe('key store on DynamoDB (dynalite) with the real authorizer handler', () => {
+/**
+ * The key store contract, run on both DynamoDB adapters: the AWS SDK's (the key CLI, the local
+ * stack) and the signed one the authorizer function runs on. Both must pass the same tests.
+ */
+const ADAPTERS: ReadonlyArray<readonly [string, (dynamo: EmbeddedDynamo) => KeyStore]> = [
+  ['DynamoKeyStore (AWS SDK)', (dynamo) => dynamo.store],
+  [
+    'SignedDynamoKeyStore (aws4)',
+    (dynamo) =>
+      new SignedDynamoKeyStore(new SignedDynamoClient({ endpoint: dynamo.endpoint, env: {} }), dynamo.tableName),
+  ],
+];
+
+describe.each(ADAPTERS)('key store %s on DynamoDB (dynalite) with the real authorizer handler', (adapter, storeOf) => {
   let dynamo: EmbeddedDynamo;
+  let store: KeyStore;
   let service: KeyService;
   let handler: AuthorizerHandler;
   const logged: string[] = [];
@@ -23,9 +40,10 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
-    service = new KeyService({ store: dynamo.store, servers });
+    store = storeOf(dynamo);
+    service = new KeyService({ store, servers });
     handler = createAuthorizerHandler({
-      store: dynamo.store,
+      store,
       servers,
       clock: () => clock.ms,
       logger: createLogger('authorizer', { sink: (line) => logged.push(line) }),
@@ -54,20 +72,20 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
 
   it('stores only the digest: the key appears nowhere in the table', async () => {
     const { apiKey, record } = await service.create({ server: 'demo-apikey' });
-    const stored = await dynamo.store.getByDigest(digestApiKey(apiKey));
+    const stored = await store.getByDigest(digestApiKey(apiKey));
     expect(stored).toMatchObject({ keyId: record.keyId, server: 'demo-apikey', status: 'active' });
-    expect(JSON.stringify(await dynamo.store.list())).not.toContain(apiKey);
+    expect(JSON.stringify(await store.list())).not.toContain(apiKey);
   });
 
   it('never overwrites an existing key', async () => {
     const { apiKey } = await service.create({ server: 'demo-apikey' });
-    const existing = (await dynamo.store.getByDigest(digestApiKey(apiKey)))!;
-    await expect(dynamo.store.create({ ...existing, server: 'demo-passthrough' })).rejects.toThrow(/already exists/);
-    expect((await dynamo.store.getByDigest(existing.digest))?.server).toBe('demo-apikey');
+    const existing = (await store.getByDigest(digestApiKey(apiKey)))!;
+    await expect(store.create({ ...existing, server: 'demo-passthrough' })).rejects.toThrow(/already exists/);
+    expect((await store.getByDigest(existing.digest))?.server).toBe('demo-apikey');
   });
 
   it('denies an expired key although DynamoDB has not deleted it', async () => {
-    const timed = new KeyService({ store: dynamo.store, servers, now: () => new Date(clock.ms) });
+    const timed = new KeyService({ store: store, servers, now: () => new Date(clock.ms) });
     const { apiKey } = await timed.create({ server: 'demo-apikey', expiresInSeconds: 1 });
     const event = authorizerEvent('2.0', 'apikey', { apiKey });
     await expect(authorize(event)).resolves.toHaveProperty('principalId');
@@ -75,7 +93,7 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
     clock.ms += 1_100;
 
     await expect(authorize(event)).rejects.toThrow(/^Unauthorized$/);
-    expect(await dynamo.store.getByDigest(digestApiKey(apiKey))).toBeDefined();
+    expect(await store.getByDigest(digestApiKey(apiKey))).toBeDefined();
   });
 
   it('keeps servers apart: a key of one server never opens another', async () => {
@@ -94,7 +112,7 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
 
   it('rotates: the new key works, the old one until the grace period ends', async () => {
     const clock = { now: Date.now() };
-    const timed = new KeyService({ store: dynamo.store, servers, now: () => new Date(clock.now) });
+    const timed = new KeyService({ store: store, servers, now: () => new Date(clock.now) });
     const old = await timed.create({ server: 'demo-apikey', label: 'ci' });
     const { issued, old: after } = await timed.rotate(old.record.keyId, 3600);
 
@@ -153,137 +171,139 @@ describe('key store on DynamoDB (dynalite) with the real authorizer handler', ()
     expect(all).not.toContain('downstream-token');
   });
 
-  describe('key CLI', () => {
-    const io = () => {
-      const out: string[] = [];
-      const err: string[] = [];
-      return {
-        out,
-        err,
-        io: {
-          out: (t: string) => out.push(t),
-          err: (t: string) => err.push(t),
-          env: { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
-        },
-      };
-    };
-
-    it('creates a key and prints it once with a ready-to-paste client config', async () => {
-      const run = io();
-      expect(
-        await runKeysCli(
-          ['create', '--server', 'demo-passthrough', '--label', 'cli', '--url', 'http://127.0.0.1:3000'],
-          run.io,
-        ),
-      ).toBe(0);
-      const text = run.out.join('\n');
-      const apiKey = /mcpg_[A-Za-z0-9_-]{32}/.exec(text)![0];
-      const config = JSON.parse(text.slice(text.indexOf('{')));
-      expect(config).toEqual({
-        mcpServers: {
-          'demo-passthrough': {
-            url: 'http://127.0.0.1:3000/demo-passthrough/mcp',
-            headers: { 'x-api-key': apiKey, Authorization: 'Bearer <your token>' },
+  // The key CLI runs on the SDK's adapter only: once is enough.
+  if (adapter.startsWith('DynamoKeyStore'))
+    describe('key CLI', () => {
+      const io = () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        return {
+          out,
+          err,
+          io: {
+            out: (t: string) => out.push(t),
+            err: (t: string) => err.push(t),
+            env: { DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
           },
-        },
+        };
+      };
+
+      it('creates a key and prints it once with a ready-to-paste client config', async () => {
+        const run = io();
+        expect(
+          await runKeysCli(
+            ['create', '--server', 'demo-passthrough', '--label', 'cli', '--url', 'http://127.0.0.1:3000'],
+            run.io,
+          ),
+        ).toBe(0);
+        const text = run.out.join('\n');
+        const apiKey = /mcpg_[A-Za-z0-9_-]{32}/.exec(text)![0];
+        const config = JSON.parse(text.slice(text.indexOf('{')));
+        expect(config).toEqual({
+          mcpServers: {
+            'demo-passthrough': {
+              url: 'http://127.0.0.1:3000/demo-passthrough/mcp',
+              headers: { 'x-api-key': apiKey, Authorization: 'Bearer <your token>' },
+            },
+          },
+        });
+        await expect(
+          authorize(authorizerEvent('1.0', 'passthrough', { apiKey, authorization: TOKEN })),
+        ).resolves.toHaveProperty('principalId');
       });
-      await expect(
-        authorize(authorizerEvent('1.0', 'passthrough', { apiKey, authorization: TOKEN })),
-      ).resolves.toHaveProperty('principalId');
-    });
 
-    it('with --json prints exactly one JSON object; list never shows a secret; revoke denies', async () => {
-      const created = io();
-      expect(await runKeysCli(['create', '--server', 'demo-apikey', '--expires-in', '30d', '--json'], created.io)).toBe(
-        0,
-      );
-      expect(created.out).toHaveLength(1);
-      const key = JSON.parse(created.out[0]);
-      expect(key).toMatchObject({
-        server: 'demo-apikey',
-        keyId: expect.stringMatching(/^key_/),
-        apiKey: expect.stringMatching(/^mcpg_/),
+      it('with --json prints exactly one JSON object; list never shows a secret; revoke denies', async () => {
+        const created = io();
+        expect(
+          await runKeysCli(['create', '--server', 'demo-apikey', '--expires-in', '30d', '--json'], created.io),
+        ).toBe(0);
+        expect(created.out).toHaveLength(1);
+        const key = JSON.parse(created.out[0]);
+        expect(key).toMatchObject({
+          server: 'demo-apikey',
+          keyId: expect.stringMatching(/^key_/),
+          apiKey: expect.stringMatching(/^mcpg_/),
+        });
+        expect(key.clientConfig.mcpServers['demo-apikey'].headers).toEqual({ 'x-api-key': key.apiKey });
+
+        const listed = io();
+        expect(await runKeysCli(['list', '--server', 'demo-apikey', '--json'], listed.io)).toBe(0);
+        const { keys } = JSON.parse(listed.out.join(''));
+        expect(keys.map((k: { keyId: string }) => k.keyId)).toContain(key.keyId);
+        expect(keys.every((k: Record<string, unknown>) => k.server === 'demo-apikey' && !('digest' in k))).toBe(true);
+        expect(listed.out.join('')).not.toContain(key.apiKey);
+        expect(listed.out.join('')).not.toContain(digestApiKey(key.apiKey));
+
+        const human = io();
+        expect(await runKeysCli(['list'], human.io)).toBe(0);
+        expect(human.out.join('\n')).toMatch(new RegExp(`${key.keyId}\\s+demo-apikey\\s+active`));
+
+        expect(await runKeysCli(['revoke', key.keyId], io().io)).toBe(0);
+        await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).rejects.toThrow(
+          /^Unauthorized$/,
+        );
       });
-      expect(key.clientConfig.mcpServers['demo-apikey'].headers).toEqual({ 'x-api-key': key.apiKey });
 
-      const listed = io();
-      expect(await runKeysCli(['list', '--server', 'demo-apikey', '--json'], listed.io)).toBe(0);
-      const { keys } = JSON.parse(listed.out.join(''));
-      expect(keys.map((k: { keyId: string }) => k.keyId)).toContain(key.keyId);
-      expect(keys.every((k: Record<string, unknown>) => k.server === 'demo-apikey' && !('digest' in k))).toBe(true);
-      expect(listed.out.join('')).not.toContain(key.apiKey);
-      expect(listed.out.join('')).not.toContain(digestApiKey(key.apiKey));
-
-      const human = io();
-      expect(await runKeysCli(['list'], human.io)).toBe(0);
-      expect(human.out.join('\n')).toMatch(new RegExp(`${key.keyId}\\s+demo-apikey\\s+active`));
-
-      expect(await runKeysCli(['revoke', key.keyId], io().io)).toBe(0);
-      await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).rejects.toThrow(
-        /^Unauthorized$/,
-      );
-    });
-
-    it.each([
-      [
-        ['create', '--server', 'nope'],
-        /unknown server "nope"; known servers: demo-public, demo-apikey, demo-passthrough/,
-      ],
-      [['create', '--server', 'demo-public'], /is public/],
-      [['create'], /needs --server/],
-      [['create', '--server', 'demo-apikey', '--expires-in', 'soon'], /not a duration/],
-      [['revoke', 'key_0000000000000000'], /no key with id/],
-      [['revoke', 'bogus'], /not a key id/],
-      [['rotate'], /usage: rotate KEY_ID/],
-      [['frobnicate'], /unknown command/],
-      [['list', '--bogus'], /Unknown option/],
-    ])('fails with a clear message and a non-zero exit: %j', async (argv, message) => {
-      const run = io();
-      expect(await runKeysCli(argv, run.io)).not.toBe(0);
-      expect(run.err.join('\n')).toMatch(message);
-      expect(run.out).toEqual([]);
-    });
-
-    it('runs as `npm run keys` does, in its own process', async () => {
-      const { stdout: out } = await promisify(execFile)(
-        process.execPath,
+      it.each([
         [
-          join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-          'bin/keys.ts',
-          'create',
-          '--server',
-          'demo-apikey',
-          '--json',
+          ['create', '--server', 'nope'],
+          /unknown server "nope"; known servers: demo-public, demo-apikey, demo-passthrough/,
         ],
-        {
-          cwd: join(__dirname, '..', '..'),
-          env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
-        },
-      );
-      const key = JSON.parse(out);
-      await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).resolves.toHaveProperty(
-        'principalId',
-      );
+        [['create', '--server', 'demo-public'], /is public/],
+        [['create'], /needs --server/],
+        [['create', '--server', 'demo-apikey', '--expires-in', 'soon'], /not a duration/],
+        [['revoke', 'key_0000000000000000'], /no key with id/],
+        [['revoke', 'bogus'], /not a key id/],
+        [['rotate'], /usage: rotate KEY_ID/],
+        [['frobnicate'], /unknown command/],
+        [['list', '--bogus'], /Unknown option/],
+      ])('fails with a clear message and a non-zero exit: %j', async (argv, message) => {
+        const run = io();
+        expect(await runKeysCli(argv, run.io)).not.toBe(0);
+        expect(run.err.join('\n')).toMatch(message);
+        expect(run.out).toEqual([]);
+      });
 
-      const failed = promisify(execFile)(
-        process.execPath,
-        [
-          join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-          'bin/keys.ts',
-          'revoke',
-          'key_ffffffffffffffff',
-        ],
-        {
-          cwd: join(__dirname, '..', '..'),
-          env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
-        },
-      );
-      await expect(failed).rejects.toMatchObject({
-        code: 1,
-        stderr: expect.stringMatching(/no key with id key_ffffffffffffffff/),
+      it('runs as `npm run keys` does, in its own process', async () => {
+        const { stdout: out } = await promisify(execFile)(
+          process.execPath,
+          [
+            join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+            'bin/keys.ts',
+            'create',
+            '--server',
+            'demo-apikey',
+            '--json',
+          ],
+          {
+            cwd: join(__dirname, '..', '..'),
+            env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
+          },
+        );
+        const key = JSON.parse(out);
+        await expect(authorize(authorizerEvent('1.0', 'apikey', { apiKey: key.apiKey }))).resolves.toHaveProperty(
+          'principalId',
+        );
+
+        const failed = promisify(execFile)(
+          process.execPath,
+          [
+            join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+            'bin/keys.ts',
+            'revoke',
+            'key_ffffffffffffffff',
+          ],
+          {
+            cwd: join(__dirname, '..', '..'),
+            env: { ...process.env, DYNAMODB_ENDPOINT: dynamo.endpoint, KEYS_TABLE_NAME: dynamo.tableName },
+          },
+        );
+        await expect(failed).rejects.toMatchObject({
+          code: 1,
+          stderr: expect.stringMatching(/no key with id key_ffffffffffffffff/),
+        });
       });
     });
-  });
 
   it('fails closed when DynamoDB is down, then recovers', async () => {
     const event = authorizerEvent('1.0', 'apikey', { apiKey: 'mcpg_' + 'D'.repeat(32) });
