@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
-// aws4: a small, widely used SigV4 signer for Node's own http(s) requests (no fetch, no WebCrypto).
+// aws4: a small, widely used SigV4 signer on Node's own crypto (no WebCrypto); the MCP functions' signer too.
 import { sign } from 'aws4';
 import { DYNAMO_TIMEOUTS, type DynamoClientOptions } from './dynamo-timeouts';
 

@@ -1,14 +1,14 @@
 /**
  * Secret values for outbound auth, read by reference (config/types.ts `SecretRef`) and kept
  * for minutes, not per call. In AWS the function reads Secrets Manager and SSM with two
- * signed HTTPS calls (aws4fetch, the signer tools already use; no SDK client in the bundle);
+ * signed HTTPS calls (aws4, the signer `sigv4` tools use; no SDK client in the bundle);
  * the local stack supplies values from its secrets file. Values never reach a log line or an
  * error message: errors name the reference only.
  */
 import { secretKey } from '../../config/outbound-auth';
 import type { SecretRef } from '../../config/types';
+import { signedHeaders } from '../shared/aws-sign';
 import { McpGateError } from '../shared/errors';
-import { loadAws4fetch } from './aws4fetch';
 import type { Env } from './config-values';
 
 /** How long a secret value is reused before it is read again. */
@@ -82,26 +82,25 @@ export function awsSecretLoader(env: Env, fetchImpl: typeof fetch = globalThis.f
     const endpoint =
       (secretsManager ? env.AWS_ENDPOINT_URL_SECRETS_MANAGER : env.AWS_ENDPOINT_URL_SSM) ??
       `https://${service}.${region}.amazonaws.com/`;
-    const { AwsClient } = loadAws4fetch();
-    const client = new AwsClient({
-      accessKeyId,
-      secretAccessKey,
-      sessionToken: env.AWS_SESSION_TOKEN,
-      service,
-      region,
-      retries: 0,
-    });
-    const request = await client.sign(endpoint, {
+    const url = new URL(endpoint);
+    const payload = JSON.stringify(
+      secretsManager ? { SecretId: ref.secretsManager } : { Name: ref.ssm, WithDecryption: true },
+    );
+    const headers = signedHeaders({
+      url,
       method: 'POST',
-      headers: {
+      headers: new Headers({
         'content-type': 'application/x-amz-json-1.1',
         'x-amz-target': secretsManager ? 'secretsmanager.GetSecretValue' : 'AmazonSSM.GetParameter',
-      },
-      body: JSON.stringify(secretsManager ? { SecretId: ref.secretsManager } : { Name: ref.ssm, WithDecryption: true }),
+      }),
+      body: payload,
+      service,
+      region,
+      credentials: { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined },
     });
     let response: Response;
     try {
-      response = await fetchImpl(request, { signal });
+      response = await fetchImpl(url, { method: 'POST', headers, body: payload, signal });
     } catch (error) {
       throw new SecretUnavailableError(`secret ${key}: ${service} could not be reached`, { cause: error });
     }

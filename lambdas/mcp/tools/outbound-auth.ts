@@ -4,8 +4,8 @@
  */
 import { credentialUrlProblem } from '../../../config/outbound-auth';
 import type { OutboundAuth, SecretRef } from '../../../config/types';
+import { signedHeaders } from '../../shared/aws-sign';
 import { McpGateError } from '../../shared/errors';
-import { loadAws4fetch } from '../aws4fetch';
 import { resolveConfigValue, type Env } from '../config-values';
 import type { SecretSource } from '../secrets';
 import type { ClientCredentialsRequest, TokenCache } from './client-credentials';
@@ -127,24 +127,19 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
           if (!region || !accessKeyId || !secretAccessKey) {
             throw new OutboundAuthError('sigv4: no AWS region or role credentials in the environment');
           }
-          const { AwsV4Signer } = loadAws4fetch();
-          const signer = new AwsV4Signer({
+          // Every header the tool sends is signed (content-type included), not just host and x-amz-*.
+          const headers = signedHeaders({
+            url: request.url,
             method: request.method,
-            url: request.url.href,
             headers: request.headers,
             body: request.body,
-            accessKeyId,
-            secretAccessKey,
-            sessionToken: deps.env.AWS_SESSION_TOKEN,
             service: auth.service,
             region,
-            // Sign every header the tool sends (content-type included), not just host and x-amz-*.
-            allHeaders: true,
-            datetime: new Date((deps.clock ?? Date.now)()).toISOString().replace(/[:-]|\.\d{3}/g, ''),
+            credentials: { accessKeyId, secretAccessKey, sessionToken: deps.env.AWS_SESSION_TOKEN || undefined },
+            time: (deps.clock ?? Date.now)(),
           });
-          const signed = await signer.sign();
           const secrets = [secretAccessKey, deps.env.AWS_SESSION_TOKEN].filter((value): value is string => !!value);
-          return { ...request, headers: new Headers(signed.headers), secrets };
+          return { ...request, headers, secrets };
         },
       };
   }

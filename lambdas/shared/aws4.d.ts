@@ -1,4 +1,4 @@
-/** The part of aws4 (which ships no types) that the signed DynamoDB client uses. */
+/** The part of aws4 (which ships no types) that the signed AWS calls use. */
 declare module 'aws4' {
   export interface SignableRequest {
     host: string;
@@ -7,13 +7,19 @@ declare module 'aws4' {
     service: string;
     region: string;
     headers: Record<string, string>;
-    body: string;
+    body?: string;
+    /** Lower-case header names left out of the signature. */
+    extraHeadersToIgnore?: Record<string, boolean>;
   }
   export interface SigningCredentials {
     readonly accessKeyId: string;
     readonly secretAccessKey: string;
     readonly sessionToken?: string;
   }
-  /** Adds `Authorization`, `X-Amz-Date` (and `X-Amz-Security-Token`) to the request's headers; returns it. */
+  /**
+   * Adds `Authorization`, `X-Amz-Date` (unless set; the signing time is then read from it),
+   * `X-Amz-Security-Token`, and with a body `Content-Type` (unless set) and `Content-Length`
+   * to the request's headers; returns it.
+   */
   export function sign(request: SignableRequest, credentials: SigningCredentials): SignableRequest;
 }
