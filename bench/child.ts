@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { setLineOutput } from '../lambdas/shared/log-output';
 
 /** A helper process that announced itself with one JSON line on stdout, and answers requests. */
 export interface Helper<T> {
@@ -92,6 +93,9 @@ export function stopChild(child: ChildProcess): Promise<void> {
  * result as one JSON line. Exits when stdin closes.
  */
 export function serveRequests(answer: (message: unknown) => Promise<unknown>): void {
+  // Stdout is the answer channel: the functions' log lines, EMF records and audit lines go nowhere
+  // (built as on Lambda, not written), as the benchmarks' loggers write to no sink.
+  setLineOutput(() => {});
   const lines = createInterface({ input: process.stdin });
   let queue = Promise.resolve();
   lines.on('line', (line) => {

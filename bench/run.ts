@@ -17,11 +17,15 @@ import { runColdStartBench } from './cold-start';
 import { runGatewayBench } from './gateway';
 import { runMcpBench } from './mcp';
 import { renderReport, type Machine } from './report';
+import { setLineOutput } from '../lambdas/shared/log-output';
 
 // A loaded machine stretches every part; past this, something is stuck.
 const WATCHDOG_MS = 10 * 60_000;
 
 async function main(): Promise<void> {
+  // The in-process parts build the functions' log lines, EMF records and audit lines as on Lambda,
+  // but write them nowhere: this process's stdout is the bench's own progress log.
+  setLineOutput(() => {});
   const quick = process.env.BENCH_QUICK === '1';
   const started = performance.now();
   const watchdog = setTimeout(() => {
