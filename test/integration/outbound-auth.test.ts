@@ -151,6 +151,83 @@ describe('an API that echoes the credential', () => {
   });
 });
 
+describe("the tool's credential stays with its API", () => {
+  let elsewhere: Server;
+  let elsewhereOrigin: string;
+  let redirecting: Server;
+  const received: IncomingMessage['headers'][] = [];
+  beforeAll(async () => {
+    elsewhere = createServer((req, res) => {
+      received.push(req.headers);
+      res.end('ok');
+    });
+    elsewhereOrigin = `http://127.0.0.1:${await listen(elsewhere, 0, 'PORT')}`;
+    // An API that sends its callers on to another origin (another host, or http instead of https).
+    redirecting = createServer((_req, res) => {
+      res.writeHead(302, { location: `${elsewhereOrigin}/collect` });
+      res.end();
+    });
+  });
+  afterAll(async () => {
+    await close(elsewhere);
+    if (redirecting.listening) await close(redirecting);
+  });
+
+  it.each([
+    { type: 'apiKey', name: 'X-Api-Key', value: { secretsManager: 'api/key' } },
+    { type: 'apiKey', in: 'query', name: 'k', value: { secretsManager: 'api/key' } },
+    { type: 'bearer', token: { ssm: '/api/token' } },
+  ] as const)('refuses a redirect to another origin instead of following it ($type)', async (auth) => {
+    const redirectingOrigin = `http://127.0.0.1:${await listen(redirecting, 0, 'PORT')}`;
+    const config: HttpToolConfig = {
+      kind: 'http',
+      name: 't',
+      description: 'd',
+      baseUrl: redirectingOrigin,
+      path: '/api',
+      auth,
+    };
+    const redirected = compileHttpTool(config, {
+      env: {},
+      logger: createLogger('mcp', { sink: () => undefined }),
+      secrets: staticSecrets(SECRETS),
+      tokens,
+    });
+
+    const result = await redirected.run({}, ctx());
+    await close(redirecting);
+
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain(`not followed, as the request carries the tool's credential`);
+    expect(received).toEqual([]);
+  });
+
+  it('redacts the start of a credential that a truncated response ends with', async () => {
+    // {"got":"Bearer b3arer-V4lue"} cut after "b3arer-V".
+    const config: HttpToolConfig = {
+      kind: 'http',
+      name: 't',
+      description: 'd',
+      baseUrl: origin,
+      path: '/echo',
+      auth: { type: 'bearer', token: { ssm: '/api/token' } },
+      maxResponseBytes: '{"got":"Bearer b3arer-V'.length,
+    };
+    const cut = compileHttpTool(config, {
+      env: {},
+      logger: createLogger('mcp', { sink: () => undefined }),
+      secrets: staticSecrets(SECRETS),
+      tokens,
+    });
+
+    const result = await cut.run({}, ctx());
+
+    expect(text(result)).toContain('[truncated');
+    expect(text(result)).toContain('Bearer [redacted]');
+    expect(text(result)).not.toContain('b3arer-V');
+  });
+});
+
 describe('client credentials', () => {
   const auth: OutboundAuth = {
     type: 'oauth2ClientCredentials',

@@ -20,7 +20,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * A `fetch` that applies the passthrough rules: the caller's `Authorization` header goes
  * unchanged to allow-listed origins of `bearerPassthrough` servers and nowhere else.
  * Redirects are followed here (`redirect: 'manual'` underneath) so that a hop to another
- * origin drops every `Authorization` header, the caller's or the tool's.
+ * origin drops every `Authorization` header, the caller's or the tool's, and is refused for a
+ * request that carries the tool's own credential (which may be in any header or the query).
  */
 export function createDownstreamFetch(options: DownstreamFetchOptions): DownstreamFetch {
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -28,7 +29,7 @@ export function createDownstreamFetch(options: DownstreamFetchOptions): Downstre
   const passthrough = options.authMode === 'bearerPassthrough' ? options.authorization : undefined;
 
   return async (input: string | URL, requestInit: DownstreamRequestInit = {}): Promise<Response> => {
-    const { forwardAuthorization = true, ...init } = requestInit;
+    const { forwardAuthorization = true, carriesCredential = false, ...init } = requestInit;
     const forwarded = forwardAuthorization ? passthrough : undefined;
     let url = parseHttpUrl(String(input));
     let method = (init.method ?? 'GET').toUpperCase();
@@ -50,7 +51,13 @@ export function createDownstreamFetch(options: DownstreamFetchOptions): Downstre
       if (redirects >= maxRedirects)
         throw new DownstreamError(`more than ${maxRedirects} redirects from ${url.origin}`);
       const next = parseHttpUrl(location, url);
-      if (next.origin !== url.origin) crossedOrigin = true;
+      if (next.origin !== url.origin) {
+        if (carriesCredential)
+          throw new DownstreamError(
+            `redirected from ${url.origin} to ${next.origin}: not followed, as the request carries the tool's credential`,
+          );
+        crossedOrigin = true;
+      }
       if (response.status === 303 ? method !== 'HEAD' : response.status <= 302 && method === 'POST') {
         method = 'GET';
         body = undefined;

@@ -112,6 +112,7 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
       body: request.body,
       signal,
       forwardAuthorization: authenticator.forwardsCallerAuthorization,
+      carriesCredential: (request.secrets?.length ?? 0) > 0,
     });
   };
   try {
@@ -124,8 +125,8 @@ async function callDownstream(call: DownstreamCall, ctx: ToolContext, logger: Lo
       response = await send();
     }
     const read = await readCapped(response, call.maxResponseBytes);
-    const text = redactSecrets(read.text, secrets);
     const { truncated } = read;
+    const text = redactSecrets(read.text, secrets, truncated);
     logger.info('downstream call', { ...logFields, status: response.status, durationMs: Date.now() - started });
     if (!response.ok) {
       const excerpt = text.length > ERROR_BODY_EXCERPT ? `${text.slice(0, ERROR_BODY_EXCERPT)}…` : text;

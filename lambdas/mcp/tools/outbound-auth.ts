@@ -69,7 +69,9 @@ export function createAuthenticator(auth: OutboundAuth | undefined, deps: Outbou
           if ((auth.in ?? 'header') === 'header') return withHeader(request, auth.name, value, [key]);
           const url = new URL(request.url);
           url.searchParams.set(auth.name, value);
-          return { ...request, url, secrets: [key, encodeURIComponent(key)] };
+          // As sent (form encoding) and as an API may echo it (percent encoding, or decoded).
+          const formEncoded = new URLSearchParams([['', key]]).toString().slice(1);
+          return { ...request, url, secrets: [key, encodeURIComponent(key), formEncoded] };
         },
       };
     case 'bearer':
@@ -153,9 +155,22 @@ function configValue(value: Parameters<typeof resolveConfigValue>[0], env: Env):
   }
 }
 
-/** `text` with each credential value (of four characters or more) replaced by `[redacted]`. */
-export function redactSecrets(text: string, secrets: readonly string[] | undefined): string {
+/**
+ * `text` with each credential value (of four characters or more) replaced by `[redacted]`.
+ * `cut`: the text was truncated, so it may end inside a credential; that start of it goes too.
+ */
+export function redactSecrets(text: string, secrets: readonly string[] | undefined, cut = false): string {
   let out = text;
   for (const secret of secrets ?? []) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  if (cut) {
+    for (const secret of secrets ?? []) {
+      for (let length = secret.length - 1; length >= 4; length--) {
+        if (out.endsWith(secret.slice(0, length))) {
+          out = `${out.slice(0, -length)}[redacted]`;
+          break;
+        }
+      }
+    }
+  }
   return out;
 }

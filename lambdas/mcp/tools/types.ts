@@ -10,6 +10,12 @@ export type DownstreamRequestInit = Omit<RequestInit, 'redirect' | 'window'> & {
    * @default true
    */
   readonly forwardAuthorization?: boolean;
+  /**
+   * The request carries the tool's own credential (in any header or the query): a redirect to
+   * another origin is refused rather than followed, so the credential never leaves its API.
+   * @default false
+   */
+  readonly carriesCredential?: boolean;
 };
 
 /**
