@@ -24,8 +24,11 @@ const DAY_MS = 86_400_000;
 
 export interface ApiGatewayKeyPlansOptions {
   readonly client: Pick<APIGatewayClient, 'send'>;
-  /** Each plan's usage plan id (the stack's `UsagePlanIds` output), undefined before they are deployed; read on first need. */
-  readonly planIds: () => Promise<Readonly<Record<string, string>> | undefined>;
+  /**
+   * Each plan's usage plan id (the stack's `UsagePlanIds` output), undefined before they are
+   * deployed, null when the stack's API has none (an HTTP API); read on first need.
+   */
+  readonly planIds: () => Promise<Readonly<Record<string, string>> | null | undefined>;
   /** Warnings for people (stderr). */
   readonly note: (text: string) => void;
   /** @default KEY_CALL_INTERVAL_MS */
@@ -45,7 +48,7 @@ function named(error: unknown, ...names: string[]): boolean {
  * making one warns from 80 % of the 10,000 API keys an account may have in a Region.
  */
 export class ApiGatewayKeyPlans implements ApiKeyPlans, UsageSource {
-  private ids?: Promise<Readonly<Record<string, string>> | undefined>;
+  private ids?: Promise<Readonly<Record<string, string>> | null | undefined>;
   private lastKeyCallMs = 0;
   private counted = false;
   private readonly interval: number;
@@ -59,8 +62,10 @@ export class ApiGatewayKeyPlans implements ApiKeyPlans, UsageSource {
   async attach(
     key: { readonly keyId: string; readonly usageIdentifierKey: string; readonly apiKeyId?: string },
     plan: string,
-  ): Promise<string> {
-    const planIds = (await this.planIds()) ?? {};
+  ): Promise<string | undefined> {
+    const deployedIds = await this.planIds();
+    if (deployedIds === null) return undefined;
+    const planIds = deployedIds ?? {};
     const usagePlanId = planIds[plan];
     if (!usagePlanId)
       throw new InvalidInputError(
@@ -106,6 +111,10 @@ export class ApiGatewayKeyPlans implements ApiKeyPlans, UsageSource {
 
   /** API Gateway's daily `[used, remaining]` pairs for the key, from `GetUsage` (paged). */
   async usage(key: KeyRecord, plan: PlanConfig, days: number, now: Date): Promise<DayUsage[]> {
+    if ((await this.planIds()) === null)
+      throw new InvalidInputError(
+        'this stack is behind an HTTP API, which has no usage plans: per-key usage is counted behind a REST API only',
+      );
     const apiKeyId = typeof key.apiKeyId === 'string' ? key.apiKeyId : undefined;
     if (!apiKeyId)
       throw new InvalidInputError(`key ${key.keyId} has no API Gateway key yet: run npm run keys -- sync-plans`);
@@ -140,7 +149,7 @@ export class ApiGatewayKeyPlans implements ApiKeyPlans, UsageSource {
     }));
   }
 
-  private planIds(): Promise<Readonly<Record<string, string>> | undefined> {
+  private planIds(): Promise<Readonly<Record<string, string>> | null | undefined> {
     return (this.ids ??= this.options.planIds());
   }
 

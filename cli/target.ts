@@ -1,7 +1,7 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { ResolvedServer } from '../config/types';
-import { serverUrlOutput } from '../lib/output-names';
+import { API_TYPE_OUTPUT, serverUrlOutput } from '../lib/output-names';
 import { createDocumentClient } from '../lambdas/keys/dynamo-client';
 import { DynamoKeyStore, ensureKeysTable, keysTableExists } from '../lambdas/keys/dynamo-key-store';
 import { KeyService } from '../lambdas/keys/key-service';
@@ -216,7 +216,11 @@ export async function openTarget(
     plan.kind === 'aws'
       ? new ApiGatewayKeyPlans({
           client: new APIGatewayClient({}),
-          planIds: async () => usagePlanIds(await readOutputs(), plan.stack ?? DEFAULT_STACK_NAME),
+          planIds: async () => {
+            const outputs = await readOutputs();
+            // An HTTP API has no usage plans: its keys need no API Gateway keys.
+            return outputs[API_TYPE_OUTPUT] === 'http' ? null : usagePlanIds(outputs, plan.stack ?? DEFAULT_STACK_NAME);
+          },
           note,
         })
       : undefined;

@@ -19,7 +19,7 @@ import { acknowledgeCloudWatchRole, acknowledgeGatewayFindings } from './nag';
 import { Observability, type ObservabilityOptions } from './observability';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { addGatewayResponses, stageOptions } from './rest-stage';
-import { pascalCase, serverUrlOutput } from './output-names';
+import { API_TYPE_OUTPUT, pascalCase, serverUrlOutput } from './output-names';
 import { UsagePlans } from './usage-plans';
 
 /** The placeholder in an output's `x-api-key` header: how to get a real key. */
@@ -231,6 +231,10 @@ export class McpGateStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       value: baseUrl,
       description: 'Base URL of the stage; each server is at <ApiUrl><server>/mcp (npm run keys reads it)',
+    });
+    new CfnOutput(this, API_TYPE_OUTPUT, {
+      value: this.httpApi ? 'http' : 'rest',
+      description: 'rest or http: an HTTP API has no usage plans (npm run keys reads it)',
     });
     new CfnOutput(this, 'KeysTableName', {
       value: this.keysTable.table.tableName,

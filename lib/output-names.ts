@@ -9,6 +9,9 @@ export function pascalCase(name: string): string {
     .join('');
 }
 
+/** The McpGate stack's output naming its API type, `rest` or `http` (an HTTP API has no usage plans). */
+export const API_TYPE_OUTPUT = 'ApiType';
+
 /** The McpGate stack's output holding a server's MCP endpoint URL, e.g. `DemoOauthUrl`. */
 export function serverUrlOutput(serverName: string): string {
   return `${pascalCase(serverName)}Url`;

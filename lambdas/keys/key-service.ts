@@ -69,12 +69,13 @@ export interface ApiKeyPlans {
   /**
    * Makes sure the key's API key exists (found by `apiKeyId`, or by name = key id) with the
    * key's usage identifier as its value, and is attached to `plan`'s usage plan and no other
-   * plan's. Idempotent. Answers the API key's id.
+   * plan's. Idempotent. Answers the API key's id, or undefined where the API has no usage plans
+   * (an HTTP API), which needs no API key.
    */
   attach(
     key: { readonly keyId: string; readonly usageIdentifierKey: string; readonly apiKeyId?: string },
     plan: string,
-  ): Promise<string>;
+  ): Promise<string | undefined>;
   /** Makes sure the key's API key exists, on no plan yet (before the usage plans are deployed). Answers its id. */
   ensure(key: {
     readonly keyId: string;

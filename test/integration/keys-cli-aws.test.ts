@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureKeysTable } from '../../lambdas/keys/dynamo-key-store';
 import { ensureGrantsTable } from '../../lambdas/oauth/grants-table';
-import { serverUrlOutput } from '../../lib/output-names';
+import { API_TYPE_OUTPUT, serverUrlOutput } from '../../lib/output-names';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynalite';
 import { runKeys } from '../helpers/keys-cli';
 
@@ -16,11 +16,12 @@ const USAGE_PLAN_IDS = { default: 'plan-default', 'demo-tight': 'plan-tight' };
  * The API Gateway calls the CLI makes for a key's usage-plan key (moto answers them in the
  * moto suite, which `npm test` does not require): API keys and their usage plans, in memory.
  */
-function apiGatewayStandIn() {
+function apiGatewayStandIn(calls: string[]) {
   const keys = new Map<string, { id: string; name: string; value: string; enabled: boolean }>();
   const planKeys = new Map<string, Set<string>>();
   let next = 0;
   return (method: string, url: URL, body: string): { status: number; json?: unknown; error?: string } => {
+    calls.push(`${method} ${url.pathname}`);
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === 'apikeys' && parts.length === 1 && method === 'POST') {
       const input = JSON.parse(body) as { name: string; value: string };
@@ -75,12 +76,13 @@ describe('npm run keys on AWS, from the stack outputs', () => {
   let cloudFormation: Server;
   let outputs: Record<string, string>;
   let stacksAsked: string[];
+  const apiGatewayCalls: string[] = [];
   let tables = 0;
   const saved = { ...process.env };
 
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
-    const apiGateway = apiGatewayStandIn();
+    const apiGateway = apiGatewayStandIn(apiGatewayCalls);
     cloudFormation = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -130,7 +132,7 @@ describe('npm run keys on AWS, from the stack outputs', () => {
   });
 
   /** A deployed stack of its own: keys and grants tables, and the outputs McpGateStack gives them. */
-  async function deployed(options: { grants?: boolean; oauthUrl?: boolean } = {}) {
+  async function deployed(options: { grants?: boolean; oauthUrl?: boolean; http?: boolean } = {}) {
     const n = ++tables;
     const keys = `aws-keys-${n}`;
     const grants = `aws-grants-${n}`;
@@ -139,7 +141,13 @@ describe('npm run keys on AWS, from the stack outputs', () => {
     outputs = { ApiUrl: API_URL, KeysTableName: keys, UsagePlanIds: JSON.stringify(USAGE_PLAN_IDS) };
     if (options.grants !== false) outputs.GrantsTableName = grants;
     if (options.oauthUrl !== false) outputs[serverUrlOutput('demo-oauth')] = `${DOMAIN}/demo-oauth/mcp`;
+    // An HTTP API stack: no usage plans, so no UsagePlanIds output.
+    if (options.http) {
+      outputs[API_TYPE_OUTPUT] = 'http';
+      delete outputs.UsagePlanIds;
+    }
     stacksAsked = [];
+    apiGatewayCalls.length = 0;
     return { keys, grants };
   }
 
@@ -232,6 +240,27 @@ describe('npm run keys on AWS, from the stack outputs', () => {
       expect(revoke.out).toContain('No grants table is configured here');
       expect(await idsIn(grants)).toEqual(['Grant:g1']);
       expect(stacksAsked).toEqual([]);
+    });
+  });
+
+  describe('behind an HTTP API', () => {
+    it('makes and moves keys without API Gateway keys, which only usage plans need', async () => {
+      await deployed({ http: true });
+      const key = await create('demo-apikey');
+
+      const moved = await cli(['set-plan', key.keyId, '--plan', 'demo-tight']);
+      expect(moved.err).toEqual([]);
+      expect(moved.code).toBe(0);
+      expect(apiGatewayCalls).toEqual([]);
+    });
+
+    it('says usage is counted behind a REST API only', async () => {
+      await deployed({ http: true });
+      const key = await create('demo-apikey');
+
+      const usage = await cli(['usage', key.keyId]);
+      expect(usage.code).not.toBe(0);
+      expect(usage.err.join('\n')).toContain('HTTP API, which has no usage plans');
     });
   });
 
