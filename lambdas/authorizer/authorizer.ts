@@ -224,12 +224,13 @@ export class AuthorizerCore {
       targetServer: target?.name ?? request.routePath,
       keyId: decision.keyId,
     });
-    recordDecision(
-      (target ?? serverForRoute(this.options.servers, request.routePath))?.name,
-      'unauthorized',
-      decision.reason,
-      request.requestId,
-    );
+    // On an oauth server's own API every route is `/`: the stage names the server.
+    const counted =
+      target ??
+      (request.stageServer !== undefined
+        ? this.options.servers.find((server) => server.name === request.stageServer)
+        : serverForRoute(this.options.servers, request.routePath));
+    recordDecision(counted?.name, 'unauthorized', decision.reason, request.requestId);
     return { unauthorized: true };
   }
 

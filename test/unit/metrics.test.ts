@@ -170,6 +170,20 @@ describe('authorizer decisions: one AuthorizationDecisions record each, by serve
     for (const secret of secrets) expect(JSON.stringify(emf)).not.toContain(secret);
   });
 
+  it("counts a missing token on an oauth server's own API under that server, whose every route is /", async () => {
+    const oauthServer = servers.find((server) => server.authMode === 'oauth')!;
+    const request = { ...parseAuthorizerEvent(authorizerEvent('1.0', 'apikey', {}))!, stageServer: oauthServer.name };
+
+    const lines = await linesOf(() => core().authorize(request));
+
+    const [emf] = emfOf(lines, 'AuthorizationDecisions');
+    expect(dimensionsOf(emf)).toEqual({
+      Server: oauthServer.name,
+      Outcome: 'unauthorized',
+      Reason: 'missing-authorization',
+    });
+  });
+
   it('counts a key store that cannot answer as outcome error, reason key-store-unavailable', async () => {
     const failing = new MemoryKeyStore();
     failing.getByDigest = () => Promise.reject(new Error('connect ECONNREFUSED'));
