@@ -10,6 +10,7 @@ import type { SecretRef } from '../../config/types';
 import { signedHeaders } from '../shared/aws-sign';
 import { McpGateError } from '../shared/errors';
 import type { Env } from './config-values';
+import { SHARED_READ_TIMEOUT_MS, untilAborted } from '../shared/abort';
 
 /** How long a secret value is reused before it is read again. */
 export const SECRET_CACHE_MS = 300_000;
@@ -39,7 +40,9 @@ export function cachedSecrets(
       if (kept && kept.until > clock()) return kept.value;
       let reading = pending.get(key);
       if (!reading) {
-        reading = load(ref, signal)
+        // Shared by every caller that comes meanwhile: bounded by its own timeout, not by the
+        // first caller's signal, so one cancelled call does not fail the others.
+        reading = load(ref, AbortSignal.timeout(SHARED_READ_TIMEOUT_MS))
           .then((value) => {
             values.set(key, { value, until: clock() + ttlMs });
             return value;
@@ -47,7 +50,7 @@ export function cachedSecrets(
           .finally(() => pending.delete(key));
         pending.set(key, reading);
       }
-      return reading;
+      return untilAborted(reading, signal);
     },
   };
 }

@@ -4,6 +4,7 @@
  * request in flight per key, and a way to drop a token the API refused.
  */
 import { McpGateError } from '../../shared/errors';
+import { SHARED_READ_TIMEOUT_MS, untilAborted } from '../../shared/abort';
 
 /** A token is renewed this long before its `expires_in` runs out. */
 export const TOKEN_RENEW_MARGIN_MS = 60_000;
@@ -90,10 +91,12 @@ export function createTokenCache(
       if (kept && kept.renewAt > clock()) return kept.token;
       let fetching = pending.get(key);
       if (!fetching) {
-        fetching = fetchToken(request, signal).finally(() => pending.delete(key));
+        // Shared by every caller that comes meanwhile: bounded by its own timeout, not by the
+        // first caller's signal, so one cancelled call does not fail the others.
+        fetching = fetchToken(request, AbortSignal.timeout(SHARED_READ_TIMEOUT_MS)).finally(() => pending.delete(key));
         pending.set(key, fetching);
       }
-      return fetching;
+      return untilAborted(fetching, signal);
     },
     drop: (request, token) => {
       const key = keyOf(request);
