@@ -393,7 +393,8 @@ export function renderReport(input: ReportInput): string {
     '',
     'The same load, the same way, through a second stack that emulates an HTTP API (`API_TYPE=http`,',
     'local/http-api-gateway.ts: payload 2.0 events, the authorizer’s policy cached by identity values and route key,',
-    'no usage plans); the ratios compare its medians with the REST API’s above:',
+    'no usage plans, so its keyed servers skip the plan check and counter update the REST API’s pay on every request);',
+    'the ratios compare its medians with the REST API’s above:',
     '',
     table(
       ['server', 'requests/s', 'p50', 'p99', 'requests/s vs REST', 'p50 vs REST', 'requests'],
