@@ -30,7 +30,9 @@ describe.each(API_TYPES)('npm start in its own process (API_TYPE=%s)', (apiType)
   let banner = '';
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [TSX, 'bin/local.ts', '--in-memory'], {
+    // tsx's loader in the process itself: tsx's CLI relays SIGTERM through a second process that
+    // kills its child outright when the child does not confirm within 30 ms, as on a loaded machine.
+    child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', '--in-memory'], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
