@@ -6,9 +6,11 @@
  * to stdout otherwise, which would measure the logging more than the gateway. The keys' plan
  * never binds (its throttle and daily quota are far above any load here), so the gateway pays
  * for a plan check and a counter update on every request without refusing one;
- * BENCH_USAGE_PLANS=off turns plans off, to measure that cost.
+ * BENCH_USAGE_PLANS=off turns plans off, to measure that cost. API_TYPE=http emulates an HTTP
+ * API instead of a REST API, as `npm start` does (it has no usage plans).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { API_TYPES, type ApiType } from '../lib/api-type';
 import { startLocalStack } from '../local/stack';
 import { serveRequests } from './child';
 import { inclusiveTime, profile } from './profile';
@@ -23,7 +25,10 @@ const AUTH_FUNCTIONS = [
 ] as const;
 
 async function main(): Promise<void> {
+  const apiType = (process.env.API_TYPE ?? 'rest') as ApiType;
+  if (!API_TYPES.includes(apiType)) throw new Error(`API_TYPE must be one of ${API_TYPES.join(', ')}`);
   const stack = await startLocalStack({
+    apiType,
     port: 0,
     dynamodbPort: 0,
     downstreamPort: 0,

@@ -2,7 +2,8 @@
  * Part 3: the local gateway over loopback. autocannon (in this process) sends tools/call
  * (`echo`) to each demo server of one local stack that runs in a helper process
  * (bench/gateway-server.ts, LOG_LEVEL=warn), so the load generator and the server each have a
- * core. Rounds alternate between the servers; every response must be a 200.
+ * core. Rounds alternate between the servers; every response must be a 200. `npm run bench`
+ * runs it once per API type (`serverEnv.API_TYPE`).
  */
 import { join } from 'node:path';
 import { startHelper } from './child';
@@ -35,7 +36,7 @@ export interface GatewayBenchOptions {
   readonly connections: number;
   /** Seconds of load per server while the stack's process profiles itself. */
   readonly profileSeconds: number;
-  /** Extra environment for the stack's process (BENCH_USAGE_PLANS=off). @default none */
+  /** Extra environment for the stack's process (BENCH_USAGE_PLANS=off, API_TYPE=http). @default none */
   readonly serverEnv?: Readonly<Record<string, string>>;
 }
 

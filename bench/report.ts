@@ -38,6 +38,8 @@ export interface ReportInput {
   readonly authorizer: AuthorizerResults;
   readonly mcp: McpResults;
   readonly gateway: GatewayResults;
+  /** Part 3 again with the stack emulating an HTTP API (`API_TYPE=http`). */
+  readonly gatewayHttp: GatewayResults;
   readonly coldStart: ColdStartResults;
   readonly quick: boolean;
 }
@@ -82,7 +84,7 @@ function priceRow(name: string, price: Price): string[] {
 }
 
 export function renderReport(input: ReportInput): string {
-  const { machine, authorizer: a, mcp, gateway: g, coldStart: c } = input;
+  const { machine, authorizer: a, mcp, gateway: g, gatewayHttp: h, coldStart: c } = input;
   const out: string[] = [];
   const push = (...lines: string[]) => out.push(...lines);
 
@@ -384,6 +386,28 @@ export function renderReport(input: ReportInput): string {
           fmtSummary(s.p99, 3, ' ms'),
           name === 'demo-public' ? '1' : fmtRatio(s.rpsVsPublic),
           name === 'demo-public' ? '1' : fmtRatio(s.p50VsPublic),
+          s.requests.toLocaleString('en-US'),
+        ];
+      }),
+    ),
+    '',
+    'The same load, the same way, through a second stack that emulates an HTTP API (`API_TYPE=http`,',
+    'local/http-api-gateway.ts: payload 2.0 events, the authorizer’s policy cached by identity values and route key,',
+    'no usage plans, so its keyed servers skip the plan check and counter update the REST API’s pay on every request);',
+    'the ratios compare its medians with the REST API’s above:',
+    '',
+    table(
+      ['server', 'requests/s', 'p50', 'p99', 'requests/s vs REST', 'p50 vs REST', 'requests'],
+      GATEWAY_SERVERS.map((name) => {
+        const s = h.servers[name];
+        const rest = g.servers[name];
+        return [
+          `\`${name}\``,
+          fmtSummary(s.rps, 3),
+          fmtSummary(s.p50, 3, ' ms'),
+          fmtSummary(s.p99, 3, ' ms'),
+          `${(s.rps.median / rest.rps.median).toFixed(2)}×`,
+          `${(s.p50.median / rest.p50.median).toFixed(2)}×`,
           s.requests.toLocaleString('en-US'),
         ];
       }),

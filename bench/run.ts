@@ -60,18 +60,17 @@ async function main(): Promise<void> {
   const mcp = await step('2. MCP handler in-process', () =>
     runMcpBench({ rounds: quick ? 2 : 9, roundMs: quick ? 300 : 500, warmupMs: quick ? 1000 : 2500 }, log),
   );
-  const gateway = await step('3. local gateway over loopback', () =>
-    runGatewayBench(
-      {
-        rounds: quick ? 2 : 7,
-        roundSeconds: quick ? 1 : 1.5,
-        warmupSeconds: quick ? 1 : 2,
-        connections: 8,
-        profileSeconds: 2,
-      },
-      log,
-    ),
-  );
+  const gatewayOptions = {
+    rounds: quick ? 2 : 7,
+    roundSeconds: quick ? 1 : 1.5,
+    warmupSeconds: quick ? 1 : 2,
+    connections: 8,
+    profileSeconds: 2,
+  };
+  const gateway = await step('3. local gateway over loopback', async () => ({
+    rest: await runGatewayBench(gatewayOptions, log),
+    http: await runGatewayBench({ ...gatewayOptions, serverEnv: { API_TYPE: 'http' } }, log),
+  }));
   const coldStart = await step('4. cold-start proxies', () => runColdStartBench({ runs: quick ? 3 : 15 }, log));
   const loadAtEnd = loadavg();
 
@@ -99,7 +98,8 @@ async function main(): Promise<void> {
     machine,
     authorizer: authorizer.value,
     mcp: mcp.value,
-    gateway: gateway.value,
+    gateway: gateway.value.rest,
+    gatewayHttp: gateway.value.http,
     coldStart: coldStart.value,
     quick,
   });

@@ -117,7 +117,30 @@ export interface LocalGatewayOptions {
 }
 
 /** What a request's log line needs from its handling, filled in as it goes. */
-type RequestSeen = { requestId?: string; server?: string; keyId?: string };
+export type RequestSeen = { requestId?: string; server?: string; keyId?: string };
+
+/**
+ * Reports the request to `onRequest` once its response is sent or the connection closes,
+ * with what its handling filled into the returned record by then.
+ */
+export function reportRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onRequest: LocalGatewayOptions['onRequest'],
+): RequestSeen {
+  const seen: RequestSeen = {};
+  const started = performance.now();
+  res.once('close', () =>
+    onRequest?.({
+      ...seen,
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0],
+      status: res.statusCode,
+      durationMs: performance.now() - started,
+    }),
+  );
+  return seen;
+}
 
 /** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
 export const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
@@ -324,17 +347,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   return {
     /** The node:http request listener. */
     listener: (req: IncomingMessage, res: ServerResponse): void => {
-      const seen: RequestSeen = {};
-      const started = performance.now();
-      res.once('close', () =>
-        options.onRequest?.({
-          ...seen,
-          method: req.method ?? 'GET',
-          path: (req.url ?? '/').split('?')[0],
-          status: res.statusCode,
-          durationMs: performance.now() - started,
-        }),
-      );
+      const seen = reportRequest(req, res, options.onRequest);
       handle(req, res, seen).catch((error: unknown) => {
         options.logger.error('local gateway failed', describeError(error));
         if (!res.headersSent) answer(res, answers.INTEGRATION_FAILURE);

@@ -13,11 +13,13 @@ import {
   oauthRoute,
   queryOf,
   readBody,
+  reportRequest,
   sendProxyResult,
   type AuthorizerFunction,
   type GatewayAnswer,
   type LocalGatewayOptions,
   type ProxyFunction,
+  type RequestSeen,
   type Routed,
 } from './gateway';
 import { evaluatePolicy } from './iam';
@@ -52,7 +54,8 @@ type HttpProxyFunction = (event: APIGatewayProxyEventV2) => Promise<APIGatewayPr
  * calling the authorizer, the authorizer's IAM policy cached by identity values and route key
  * and evaluated against each request's route ARN (denied: 403 `{"message":"Forbidden"}`),
  * and the context handed on as `requestContext.authorizer.lambda`. Takes the options of the
- * REST emulation (local/gateway.ts); its gateway responses do not apply here.
+ * REST emulation (local/gateway.ts), `onRequest` included; its gateway responses and usage
+ * plans do not apply here.
  */
 export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
   const maxPayload = options.maxPayloadBytes ?? PAYLOAD_LIMITS.maxRequestBytes;
@@ -145,7 +148,7 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, seen: RequestSeen): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     const target = route(method, url.pathname);
@@ -156,11 +159,13 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
     const body = await readBody(req, maxPayload);
     if (body === undefined) return answer(res, HTTP_API_ANSWERS.REQUEST_TOO_LARGE);
     const request = requestV2(req, url, target, nowMs());
+    Object.assign(seen, { requestId: request.requestContext.requestId, server: target.server.name });
     let context: Record<string, unknown> | undefined;
     if (target.guarded) {
       const outcome = await authorize(target, request);
       if ('answer' in outcome) return answer(res, outcome.answer);
       context = outcome.context;
+      if (typeof context.keyId === 'string') seen.keyId = context.keyId;
     }
     const event: APIGatewayProxyEventV2 = {
       ...request,
@@ -179,7 +184,7 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
 
   return {
     listener: (req: IncomingMessage, res: ServerResponse): void => {
-      handle(req, res).catch((error: unknown) => {
+      handle(req, res, reportRequest(req, res, options.onRequest)).catch((error: unknown) => {
         options.logger.error('local gateway failed', describeError(error));
         if (!res.headersSent) answer(res, HTTP_API_ANSWERS.INTERNAL);
         else res.destroy();

@@ -8,7 +8,9 @@ import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
 import { DynamoKeyStore } from '../../lambdas/keys/dynamo-key-store';
 import { createLogger } from '../../lambdas/shared/logger';
+import { API_TYPES } from '../../lib/api-type';
 import { banner } from '../../local/cli';
+import { HTTP_API_ANSWERS } from '../../local/http-api-gateway';
 import type { LocalStack } from '../../local/stack';
 import { startTestStack, withLocalGateway } from '../helpers/local-stack';
 
@@ -89,11 +91,19 @@ function sendRaw(
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
-describe('npm start with custom routes ({param}), CORS preflight and repeated headers', () => {
+/** A request no route takes: a REST API's 403 Missing Authentication Token, an HTTP API's own 404. */
+const NO_ROUTE = {
+  rest: { status: 403, body: { message: 'Missing Authentication Token' } },
+  http: { status: HTTP_API_ANSWERS.NOT_FOUND.statusCode, body: JSON.parse(HTTP_API_ANSWERS.NOT_FOUND.body) },
+} as const;
+
+describe.each(API_TYPES)('npm start with custom routes ({param}) and CORS preflight (API_TYPE=%s)', (apiType) => {
+  const noRoute = NO_ROUTE[apiType];
   let stack: LocalStack;
 
   beforeAll(async () => {
     stack = await startTestStack({
+      apiType,
       servers,
       logger: createLogger('local-gateway', { sink: () => {} }),
       loadAuthorizer: async () =>
@@ -162,10 +172,10 @@ describe('npm start with custom routes ({param}), CORS preflight and repeated he
     ['POST', '/tenants/mcp'],
     ['POST', '/tenants/a/b/mcp'],
     ['PUT', '/tenants/acme/mcp'],
-  ])('%s %s → 403 Missing Authentication Token', async (method, path) => {
+  ])('%s %s → no route', async (method, path) => {
     const res = await send(stack.baseUrl + path, method);
-    expect(res.status).toBe(403);
-    expect(JSON.parse(res.body)).toEqual({ message: 'Missing Authentication Token' });
+    expect(res.status).toBe(noRoute.status);
+    expect(JSON.parse(res.body)).toEqual(noRoute.body);
   });
 
   describe('CORS preflight', () => {
@@ -195,11 +205,33 @@ describe('npm start with custom routes ({param}), CORS preflight and repeated he
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
     });
 
-    it('stays 403 Missing Authentication Token where the server allows no browser origin', async () => {
+    it('finds no route where the server allows no browser origin', async () => {
       const res = await send(`${stack.baseUrl}/passthrough/mcp`, 'OPTIONS', preflight);
-      expect(res.status).toBe(403);
-      expect(JSON.parse(res.body)).toEqual({ message: 'Missing Authentication Token' });
+      expect(res.status).toBe(noRoute.status);
+      expect(JSON.parse(res.body)).toEqual(noRoute.body);
     });
+  });
+});
+
+// REST-only: a REST API hands on a repeated header's last value; an HTTP API joins them with commas (payload 2.0).
+describe('npm start: a repeated identity header behind a REST API', () => {
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      servers,
+      logger: createLogger('local-gateway', { sink: () => {} }),
+      loadAuthorizer: async () =>
+        createAuthorizerHandler({
+          store: new DynamoKeyStore(createDocumentClient({ endpoint: stack.dynamodbEndpoint }), stack.tableName),
+          servers,
+          logger: createLogger('authorizer', { sink: () => {} }),
+        }) as never,
+    });
+  });
+
+  afterAll(async () => {
+    await stack.close();
   });
 
   describe('a repeated identity header counts with its last value, as API Gateway reads it', () => {
@@ -237,6 +269,7 @@ describe('npm start with custom routes ({param}), CORS preflight and repeated he
   });
 });
 
+// REST-only: the payload 1.0 events a REST API builds (resource, multiValueHeaders, methodArn); payload 2.0 has none.
 describe('local gateway events for a {param} route', () => {
   type Recorded = { authorizer: APIGatewayRequestAuthorizerEvent[]; proxy: APIGatewayProxyEvent[] };
 

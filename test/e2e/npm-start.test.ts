@@ -3,15 +3,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { API_TYPES } from '../../lib/api-type';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /**
- * `npm start` as a user runs it: its own process, a banner, `npm run keys` from another
- * process with no flags, and a clean stop on SIGTERM.
+ * `npm start` as a user runs it, behind either API type: its own process, a banner,
+ * `npm run keys` from another process with no flags, a request log line, and a clean stop on SIGTERM.
  */
-describe('npm start in its own process', () => {
+describe.each(API_TYPES)('npm start in its own process (API_TYPE=%s)', (apiType) => {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'mcp-gate-')), 'state.json');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -21,6 +22,7 @@ describe('npm start in its own process', () => {
     MCP_GATE_STATE_FILE: stateFile,
     LOG_LEVEL: 'info',
     NO_COLOR: '1',
+    API_TYPE: apiType,
   };
   delete env.DYNAMODB_ENDPOINT;
   delete env.KEYS_TABLE_NAME;
@@ -28,7 +30,9 @@ describe('npm start in its own process', () => {
   let banner = '';
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [TSX, 'bin/local.ts', '--in-memory'], {
+    // tsx's loader in the process itself: tsx's CLI relays SIGTERM through a second process that
+    // kills its child outright when the child does not confirm within 30 ms, as on a loaded machine.
+    child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', '--in-memory'], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

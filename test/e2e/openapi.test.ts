@@ -5,6 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { servers as configured } from '../../config/servers';
 import { createLogger } from '../../lambdas/shared/logger';
 import { observeLines } from '../../lambdas/shared/log-output';
+import { API_TYPES, type ApiType } from '../../lib/api-type';
 import type { LocalStack } from '../../local/stack';
 import { DEMO_SECRETS } from '../../local/secrets';
 import { startTestStack } from '../helpers/local-stack';
@@ -25,8 +26,9 @@ const logLines: string[] = [];
 const stacks: LocalStack[] = [];
 const clients: Client[] = [];
 
-async function start(downstream = {}): Promise<LocalStack> {
+async function start(downstream = {}, apiType: ApiType = 'rest'): Promise<LocalStack> {
   const stack = await startTestStack({
+    apiType,
     secretsFile,
     downstream,
     logger: createLogger('local-gateway', { sink: (line) => logLines.push(line) }),
@@ -55,76 +57,82 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('tools compiled from an OpenAPI document, through the local stack', () => {
-  let client: Client;
-  const seen: string[] = [];
-  beforeAll(async () => {
-    client = await connect(await start());
-  });
-
-  it('lists the compiled tools under their operationIds, with their input schemas', async () => {
-    const { tools } = await client.listTools();
-    seen.push(JSON.stringify(tools));
-
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['createPet', 'getPet', 'listPets', 'petsReport']);
-    const createPet = tools.find((tool) => tool.name === 'createPet');
-    expect(createPet?.inputSchema).toMatchObject({
-      type: 'object',
-      properties: { name: { type: 'string' }, tag: { type: 'string' } },
-      required: ['name'],
+describe.each(API_TYPES)(
+  'tools compiled from an OpenAPI document, through the local stack (API_TYPE=%s)',
+  (apiType) => {
+    let client: Client;
+    const seen: string[] = [];
+    beforeAll(async () => {
+      // The handlers read the downstream's URL from the environment: point it at this stack's.
+      delete process.env.DOWNSTREAM_URL;
+      delete process.env.DOWNSTREAM_TOKEN_URL;
+      client = await connect(await start({}, apiType));
     });
-    const listPets = tools.find((tool) => tool.name === 'listPets');
-    expect(listPets?.inputSchema.properties).toMatchObject({ limit: { type: 'integer' } });
-    expect(listPets?.inputSchema.required ?? []).toEqual([]);
-  });
 
-  it('creates a pet, gets it and lists it, sending the API key held as a secret', async () => {
-    const created = await client.callTool({ name: 'createPet', arguments: { name: 'Rex', tag: 'dog' } });
-    seen.push(JSON.stringify(created));
-    expect(created.isError).toBeFalsy();
-    const pet = JSON.parse(textOf(created)) as { id: number; name: string; tag: string };
-    expect(pet).toMatchObject({ name: 'Rex', tag: 'dog' });
+    it('lists the compiled tools under their operationIds, with their input schemas', async () => {
+      const { tools } = await client.listTools();
+      seen.push(JSON.stringify(tools));
 
-    const got = await client.callTool({ name: 'getPet', arguments: { petId: pet.id } });
-    seen.push(JSON.stringify(got));
-    expect(JSON.parse(textOf(got))).toEqual(pet);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['createPet', 'getPet', 'listPets', 'petsReport']);
+      const createPet = tools.find((tool) => tool.name === 'createPet');
+      expect(createPet?.inputSchema).toMatchObject({
+        type: 'object',
+        properties: { name: { type: 'string' }, tag: { type: 'string' } },
+        required: ['name'],
+      });
+      const listPets = tools.find((tool) => tool.name === 'listPets');
+      expect(listPets?.inputSchema.properties).toMatchObject({ limit: { type: 'integer' } });
+      expect(listPets?.inputSchema.required ?? []).toEqual([]);
+    });
 
-    const listed = await client.callTool({ name: 'listPets', arguments: { limit: 10 } });
-    seen.push(JSON.stringify(listed));
-    expect(JSON.parse(textOf(listed))).toContainEqual(pet);
-  });
+    it('creates a pet, gets it and lists it, sending the API key held as a secret', async () => {
+      const created = await client.callTool({ name: 'createPet', arguments: { name: 'Rex', tag: 'dog' } });
+      seen.push(JSON.stringify(created));
+      expect(created.isError).toBeFalsy();
+      const pet = JSON.parse(textOf(created)) as { id: number; name: string; tag: string };
+      expect(pet).toMatchObject({ name: 'Rex', tag: 'dog' });
 
-  it('turns a downstream 404 into a tool error with the status', async () => {
-    const result = await client.callTool({ name: 'getPet', arguments: { petId: 999_999 } });
-    seen.push(JSON.stringify(result));
+      const got = await client.callTool({ name: 'getPet', arguments: { petId: pet.id } });
+      seen.push(JSON.stringify(got));
+      expect(JSON.parse(textOf(got))).toEqual(pet);
 
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/downstream responded 404/);
-  });
+      const listed = await client.callTool({ name: 'listPets', arguments: { limit: 10 } });
+      seen.push(JSON.stringify(listed));
+      expect(JSON.parse(textOf(listed))).toContainEqual(pet);
+    });
 
-  it('refuses arguments the schema rejects before calling the API', async () => {
-    const result = await client.callTool({ name: 'createPet', arguments: { tag: 'no name' } });
+    it('turns a downstream 404 into a tool error with the status', async () => {
+      const result = await client.callTool({ name: 'getPet', arguments: { petId: 999_999 } });
+      seen.push(JSON.stringify(result));
 
-    expect(result.isError).toBe(true);
-  });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/downstream responded 404/);
+    });
 
-  it('calls the client-credentials tool with a token from the token endpoint', async () => {
-    const first = await client.callTool({ name: 'petsReport', arguments: {} });
-    const second = await client.callTool({ name: 'petsReport', arguments: {} });
-    seen.push(JSON.stringify(first), JSON.stringify(second));
+    it('refuses arguments the schema rejects before calling the API', async () => {
+      const result = await client.callTool({ name: 'createPet', arguments: { tag: 'no name' } });
 
-    expect(first.isError).toBeFalsy();
-    expect(JSON.parse(textOf(second))).toMatchObject({ pets: expect.any(Number) });
-  });
+      expect(result.isError).toBe(true);
+    });
 
-  it('never shows a secret in tools/list, tool results or log lines', () => {
-    const everything = [...seen, ...logLines].join('\n');
+    it('calls the client-credentials tool with a token from the token endpoint', async () => {
+      const first = await client.callTool({ name: 'petsReport', arguments: {} });
+      const second = await client.callTool({ name: 'petsReport', arguments: {} });
+      seen.push(JSON.stringify(first), JSON.stringify(second));
 
-    expect(everything).not.toContain(PETS_KEY);
-    expect(everything).not.toContain(CLIENT_SECRET);
-    expect(logLines.length).toBeGreaterThan(0);
-  });
-});
+      expect(first.isError).toBeFalsy();
+      expect(JSON.parse(textOf(second))).toMatchObject({ pets: expect.any(Number) });
+    });
+
+    it('never shows a secret in tools/list, tool results or log lines', () => {
+      const everything = [...seen, ...logLines].join('\n');
+
+      expect(everything).not.toContain(PETS_KEY);
+      expect(everything).not.toContain(CLIENT_SECRET);
+      expect(logLines.length).toBeGreaterThan(0);
+    });
+  },
+);
 
 describe('wrong downstream credentials', () => {
   it('become tool errors naming the status, not HTTP errors of the MCP endpoint', async () => {
