@@ -101,27 +101,51 @@ export function metricRecord<R extends MetricRecordName>(
   properties: Readonly<Record<string, string | number | undefined>> = {},
   nowMs: number = Date.now(),
 ): string {
-  const spec: RecordSpec = METRIC_RECORDS[name];
-  const dimensionValues: Record<string, string> = {};
-  for (const dimension of new Set(spec.dimensionSets.flat())) {
+  // Built by hand around the record's metadata, serialized once per container: the authorizer
+  // writes one of these per decision.
+  const known = describe(name);
+  const fields: string[] = [];
+  const taken = new Set<string>(['_aws']);
+  for (const dimension of known.dimensions) {
     const value = (dimensions as Record<string, string>)[dimension];
-    dimensionValues[dimension] = value === undefined || value === '' ? 'none' : value.slice(0, MAX_DIMENSION_VALUE);
+    taken.add(dimension);
+    fields.push(
+      `${JSON.stringify(dimension)}:${JSON.stringify(value === undefined || value === '' ? 'none' : value.slice(0, MAX_DIMENSION_VALUE))}`,
+    );
   }
-  return JSON.stringify({
-    ...properties,
-    _aws: {
-      Timestamp: nowMs,
-      CloudWatchMetrics: [
+  for (const [metric, value] of Object.entries(values as Record<string, number>)) {
+    taken.add(metric);
+    fields.push(`${JSON.stringify(metric)}:${JSON.stringify(value)}`);
+  }
+  // Properties never replace a dimension, a value or the metadata.
+  const extra: string[] = [];
+  for (const [key, value] of Object.entries(properties)) {
+    if (value !== undefined && !taken.has(key)) extra.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  const aws = `"_aws":{"Timestamp":${JSON.stringify(nowMs)},"CloudWatchMetrics":${known.json}}`;
+  return `{${[...extra, aws, ...fields].join(',')}}`;
+}
+
+/** Each record's `CloudWatchMetrics` JSON and the dimensions of its sets, once per container. */
+const metadata = new Map<MetricRecordName, { readonly json: string; readonly dimensions: readonly string[] }>();
+
+function describe(name: MetricRecordName): { readonly json: string; readonly dimensions: readonly string[] } {
+  let known = metadata.get(name);
+  if (!known) {
+    const spec: RecordSpec = METRIC_RECORDS[name];
+    known = {
+      json: JSON.stringify([
         {
           Namespace: METRICS_NAMESPACE,
           Dimensions: spec.dimensionSets,
           Metrics: Object.entries(spec.metrics).map(([Name, Unit]) => ({ Name, Unit })),
         },
-      ],
-    },
-    ...dimensionValues,
-    ...values,
-  });
+      ]),
+      dimensions: [...new Set(spec.dimensionSets.flat())],
+    };
+    metadata.set(name, known);
+  }
+  return known;
 }
 
 /** Writes one record (see `metricRecord`) to stdout, or to `sink`. */
