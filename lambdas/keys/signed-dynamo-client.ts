@@ -2,11 +2,10 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 // aws4: a small, widely used SigV4 signer on Node's own crypto (no WebCrypto); the MCP functions' signer too.
 import { sign } from 'aws4';
+import type { DynamoTransport } from './dynamo-json';
 import { DYNAMO_TIMEOUTS, type DynamoClientOptions } from './dynamo-timeouts';
 
-/** A DynamoDB attribute value in the service's own JSON (`{ S: '…' }`, `{ N: '1' }`, …). */
-export type AttributeValue = Readonly<Record<string, unknown>>;
-export type Item = Record<string, AttributeValue>;
+export { marshallRecord, unmarshallItem, type AttributeValue, type Item } from './dynamo-json';
 
 /** An error DynamoDB answered, named after its type (`ConditionalCheckFailedException`, …), as the SDK names them. */
 export class DynamoServiceError extends Error {
@@ -70,7 +69,7 @@ export interface SignedDynamoClientOptions extends DynamoClientOptions {
  * attempt with a `TimeoutError`; throttling, 5xx and network errors are tried again once
  * more (`maxAttempts`); anything else is thrown as DynamoDB named it.
  */
-export class SignedDynamoClient {
+export class SignedDynamoClient implements DynamoTransport {
   private readonly url: URL;
   private readonly region: string;
   private readonly env: Readonly<Record<string, string | undefined>>;
@@ -194,51 +193,4 @@ export class SignedDynamoClient {
       req.end(body);
     });
   }
-}
-
-/**
- * An item as a plain object that never fails to convert: numbers become JavaScript numbers
- * (possibly rounded), sets become arrays, binaries `Uint8Array`s.
- */
-export function unmarshallItem(item: Item): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, unmarshallValue(value)]));
-}
-
-function unmarshallValue(value: AttributeValue): unknown {
-  const [type, raw] = Object.entries(value)[0] ?? ['NULL', true];
-  switch (type) {
-    case 'S':
-    case 'BOOL':
-      return raw;
-    case 'N':
-      return Number(raw);
-    case 'NULL':
-      return null;
-    case 'B':
-      return Buffer.from(String(raw), 'base64');
-    case 'SS':
-      return [...(raw as string[])];
-    case 'NS':
-      return (raw as string[]).map(Number);
-    case 'BS':
-      return (raw as string[]).map((b) => Buffer.from(b, 'base64'));
-    case 'L':
-      return (raw as AttributeValue[]).map(unmarshallValue);
-    case 'M':
-      return unmarshallItem(raw as Item);
-    default:
-      return undefined;
-  }
-}
-
-/** A flat record of strings and numbers as an item; undefined attributes are left out. */
-export function marshallRecord(record: Readonly<Record<string, unknown>>): Item {
-  const item: Item = {};
-  for (const [name, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    if (typeof value === 'number') item[name] = { N: String(value) };
-    else if (typeof value === 'boolean') item[name] = { BOOL: value };
-    else item[name] = { S: String(value) };
-  }
-  return item;
 }
