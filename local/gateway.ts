@@ -143,7 +143,7 @@ export function reportRequest(
 }
 
 /** The methods the stack deploys on every route (OPTIONS only where the server allows browser origins). */
-export const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
+const METHODS: ReadonlySet<string> = new Set(MCP_METHODS);
 const ACCOUNT = '123456789012';
 const API_ID = 'local000000';
 const REGION = 'us-east-1';
@@ -183,6 +183,25 @@ type Authorization =
  * evaluation against each request's method ARN, stringified authorizer context, payload and
  * timeout limits. One request is three steps: route, authorize, invoke.
  */
+/**
+ * The route and method the deployed API matches (the same on a REST API and an HTTP API), or
+ * undefined; `oauthServers` when the stack serves the OAuth endpoints too.
+ */
+export function routerFor(
+  servers: readonly ResolvedServer[],
+  oauthServers: readonly ResolvedServer[] | undefined,
+): (method: string, path: string) => Routed | undefined {
+  return (method, path) => {
+    const served = oauthServers ? oauthRoute(oauthServers, method, path) : undefined;
+    if (served) return served;
+    const match = matchRoute(servers, path);
+    if (!match) return undefined;
+    const preflight = method === PREFLIGHT_METHOD && answersPreflights(match.server);
+    if (!METHODS.has(method) && !preflight) return undefined;
+    return { ...match, integration: 'mcp', method, path, guarded: isGuarded(match.server.authMode) && !preflight };
+  };
+}
+
 export function createLocalGateway(options: LocalGatewayOptions) {
   const answers: GatewayAnswers = { ...DEFAULT_ANSWERS, ...options.answers };
   const maxPayload = options.maxPayloadBytes ?? PAYLOAD_LIMITS.maxRequestBytes;
@@ -195,15 +214,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   let oauthHandler: Promise<ProxyFunction> | undefined;
 
   /** Step 1: the route and method API Gateway would match, or undefined (403 Missing Authentication Token). */
-  function route(method: string, path: string): Routed | undefined {
-    const served = oauth ? oauthRoute(oauthServers, method, path) : undefined;
-    if (served) return served;
-    const match = matchRoute(options.servers, path);
-    if (!match) return undefined;
-    const preflight = method === PREFLIGHT_METHOD && answersPreflights(match.server);
-    if (!METHODS.has(method) && !preflight) return undefined;
-    return { ...match, integration: 'mcp', method, path, guarded: isGuarded(match.server.authMode) && !preflight };
-  }
+  const route = routerFor(options.servers, oauth ? oauthServers : undefined);
 
   /** The 401 of an `oauth` server's route: the gateway's answer, with the challenge that starts OAuth discovery. */
   function challenge(target: Routed, issuer: string): GatewayAnswer & { readonly headers: Record<string, string> } {
@@ -411,7 +422,7 @@ export function headerValue(headers: Record<string, string>, name: string): stri
  * endpoint prefix. Every method reaches the handler, which answers 405 where it must. No
  * authorizer: these are public, as a person's browser and a client's discovery reach them.
  */
-export function oauthRoute(servers: readonly ResolvedServer[], method: string, path: string): Routed | undefined {
+function oauthRoute(servers: readonly ResolvedServer[], method: string, path: string): Routed | undefined {
   const owner = servers[0];
   const routed = (resource: string, pathParameters: Record<string, string> = {}): Routed => ({
     server: owner,

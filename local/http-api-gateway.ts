@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { isGuarded } from '../config/identity-sources';
-import { answersPreflights, matchRoute, PREFLIGHT_METHOD } from '../config/routes';
 import { describeError } from '../lambdas/shared/logger';
 import { PAYLOAD_LIMITS } from '../lib/gateway-responses';
 import {
   answer,
   identityValues,
   isPolicy,
-  METHODS,
-  oauthRoute,
   queryOf,
   readBody,
   reportRequest,
+  routerFor,
   sendProxyResult,
   type AuthorizerFunction,
   type GatewayAnswer,
@@ -67,15 +64,7 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
   const oauth = oauthServers.length > 0 ? options.oauth : undefined;
   let oauthHandler: Promise<ProxyFunction> | undefined;
 
-  function route(method: string, path: string): Routed | undefined {
-    const served = oauth ? oauthRoute(oauthServers, method, path) : undefined;
-    if (served) return served;
-    const match = matchRoute(options.servers, path);
-    if (!match) return undefined;
-    const preflight = method === PREFLIGHT_METHOD && answersPreflights(match.server);
-    if (!METHODS.has(method) && !preflight) return undefined;
-    return { ...match, integration: 'mcp', method, path, guarded: isGuarded(match.server.authMode) && !preflight };
-  }
+  const route = routerFor(options.servers, oauth ? oauthServers : undefined);
 
   async function authorize(
     target: Routed,
