@@ -75,8 +75,12 @@ beforeEach(() => {
 
 const tokens = createTokenCache({ clock: () => now });
 
-function tool(auth: OutboundAuth, path = '/api'): ReturnType<typeof compileHttpTool> {
-  const config: HttpToolConfig = { kind: 'http', name: 't', description: 'd', baseUrl: origin, path, auth };
+function tool(
+  auth: OutboundAuth,
+  path = '/api',
+  more: Partial<Pick<HttpToolConfig, 'baseUrl' | 'maxResponseBytes'>> = {},
+): ReturnType<typeof compileHttpTool> {
+  const config: HttpToolConfig = { kind: 'http', name: 't', description: 'd', baseUrl: origin, path, auth, ...more };
   return compileHttpTool(config, {
     env: {},
     logger: createLogger('mcp', { sink: () => undefined }),
@@ -179,20 +183,7 @@ describe("the tool's credential stays with its API", () => {
     { type: 'bearer', token: { ssm: '/api/token' } },
   ] as const)('refuses a redirect to another origin instead of following it ($type)', async (auth) => {
     const redirectingOrigin = `http://127.0.0.1:${await listen(redirecting, 0, 'PORT')}`;
-    const config: HttpToolConfig = {
-      kind: 'http',
-      name: 't',
-      description: 'd',
-      baseUrl: redirectingOrigin,
-      path: '/api',
-      auth,
-    };
-    const redirected = compileHttpTool(config, {
-      env: {},
-      logger: createLogger('mcp', { sink: () => undefined }),
-      secrets: staticSecrets(SECRETS),
-      tokens,
-    });
+    const redirected = tool(auth, '/api', { baseUrl: redirectingOrigin });
 
     const result = await redirected.run({}, ctx());
     await close(redirecting);
@@ -204,20 +195,8 @@ describe("the tool's credential stays with its API", () => {
 
   it('redacts the start of a credential that a truncated response ends with', async () => {
     // {"got":"Bearer b3arer-V4lue"} cut after "b3arer-V".
-    const config: HttpToolConfig = {
-      kind: 'http',
-      name: 't',
-      description: 'd',
-      baseUrl: origin,
-      path: '/echo',
-      auth: { type: 'bearer', token: { ssm: '/api/token' } },
+    const cut = tool({ type: 'bearer', token: { ssm: '/api/token' } }, '/echo', {
       maxResponseBytes: '{"got":"Bearer b3arer-V'.length,
-    };
-    const cut = compileHttpTool(config, {
-      env: {},
-      logger: createLogger('mcp', { sink: () => undefined }),
-      secrets: staticSecrets(SECRETS),
-      tokens,
     });
 
     const result = await cut.run({}, ctx());
