@@ -8,7 +8,7 @@ import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { createDocumentClient } from '../../lambdas/keys/dynamo-client';
 import { DynamoKeyStore } from '../../lambdas/keys/dynamo-key-store';
 import { createLogger } from '../../lambdas/shared/logger';
-import { API_TYPES } from '../../lib/api-type';
+import { API_TYPES, type ApiType } from '../../lib/api-type';
 import { banner } from '../../local/cli';
 import { HTTP_API_ANSWERS } from '../../local/http-api-gateway';
 import type { LocalStack } from '../../local/stack';
@@ -97,22 +97,28 @@ const NO_ROUTE = {
   http: { status: HTTP_API_ANSWERS.NOT_FOUND.statusCode, body: JSON.parse(HTTP_API_ANSWERS.NOT_FOUND.body) },
 } as const;
 
+/** The local stack on these servers, its authorizer reading the stack's own keys table. */
+async function startRoutesStack(apiType: ApiType): Promise<LocalStack> {
+  const stack: LocalStack = await startTestStack({
+    apiType,
+    servers,
+    logger: createLogger('local-gateway', { sink: () => {} }),
+    loadAuthorizer: async () =>
+      createAuthorizerHandler({
+        store: new DynamoKeyStore(createDocumentClient({ endpoint: stack.dynamodbEndpoint }), stack.tableName),
+        servers,
+        logger: createLogger('authorizer', { sink: () => {} }),
+      }) as never,
+  });
+  return stack;
+}
+
 describe.each(API_TYPES)('npm start with custom routes ({param}) and CORS preflight (API_TYPE=%s)', (apiType) => {
   const noRoute = NO_ROUTE[apiType];
   let stack: LocalStack;
 
   beforeAll(async () => {
-    stack = await startTestStack({
-      apiType,
-      servers,
-      logger: createLogger('local-gateway', { sink: () => {} }),
-      loadAuthorizer: async () =>
-        createAuthorizerHandler({
-          store: new DynamoKeyStore(createDocumentClient({ endpoint: stack.dynamodbEndpoint }), stack.tableName),
-          servers,
-          logger: createLogger('authorizer', { sink: () => {} }),
-        }) as never,
-    });
+    stack = await startRoutesStack(apiType);
   });
 
   afterAll(async () => {
@@ -218,16 +224,7 @@ describe('npm start: a repeated identity header behind a REST API', () => {
   let stack: LocalStack;
 
   beforeAll(async () => {
-    stack = await startTestStack({
-      servers,
-      logger: createLogger('local-gateway', { sink: () => {} }),
-      loadAuthorizer: async () =>
-        createAuthorizerHandler({
-          store: new DynamoKeyStore(createDocumentClient({ endpoint: stack.dynamodbEndpoint }), stack.tableName),
-          servers,
-          logger: createLogger('authorizer', { sink: () => {} }),
-        }) as never,
-    });
+    stack = await startRoutesStack('rest');
   });
 
   afterAll(async () => {
