@@ -37,6 +37,8 @@ beforeAll(async () => {
   logs = captureLogs();
   stack = await startTestStack({
     cacheTtlSeconds: TTL_SECONDS,
+    // Polling every 10 ms exceeds the default plan's throttle; usage plans have their own suite.
+    usagePlans: false,
     logger: createLogger('local-gateway', { level: 'debug', sink: logs.sink }),
   });
   http = createHttpClient(stack.baseUrl, 20);
