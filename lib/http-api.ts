@@ -44,7 +44,7 @@ export interface GateHttpApiProps {
  * IAM policy answers on guarded servers (`KeyAuthorizer.forHttpApi`: identity sources
  * `$request.header.x-api-key`, plus `$request.header.Authorization` for `bearerPassthrough`,
  * and the route key, with the gateway's half of the cache TTL), no authorizer on public ones,
- * one stage with access logs and throttling.
+ * one stage with access logs, throttling and per-route metrics.
  *
  * IAM policy answers rather than simple ones: a policy names the key's own server's routes,
  * so an answer cached for one route never opens another; a simple `isAuthorized` carries no
@@ -66,6 +66,8 @@ export class GateHttpApi extends Construct {
       stageName: props.stageName,
       autoDeploy: true,
       throttle: { rateLimit: props.throttling.rateLimit, burstLimit: props.throttling.burstLimit },
+      // Per-route metrics (billed) where the dashboard and alarms read each server's requests, errors and latency.
+      detailedMetricsEnabled: true,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(props.accessLogGroup),
         format: apigw.AccessLogFormat.custom(JSON.stringify(HTTP_ACCESS_LOG_FIELDS)),
@@ -103,7 +105,6 @@ export function warnHttpApiLimits(stack: Stack): void {
   Annotations.of(stack).addWarningV2(
     'mcp-gate:httpApiLimits',
     `apiType http: an HTTP API has no ${HTTP_API_LIMITS.join('; no ')}. ` +
-      "The stack's CloudWatch dashboard and alarms read the REST API's metrics and are not created either. " +
       'Deploy with apiType rest (the default) where one of these is needed; docs/deploy.md compares both.',
   );
 }

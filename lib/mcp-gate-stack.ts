@@ -110,8 +110,8 @@ export class McpGateStack extends Stack {
   public readonly oauth?: OAuthServers;
   /** The key plans (REST API only: an HTTP API has no usage plans). */
   public readonly usagePlans?: UsagePlans;
-  /** The dashboard and alarms (REST API). */
-  public readonly observability?: Observability;
+  /** The dashboard and alarms. */
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: McpGateStackProps = {}) {
     super(scope, id, props);
@@ -150,6 +150,12 @@ export class McpGateStack extends Stack {
       });
       this.httpApi = http;
       this.servers = http.servers;
+      this.observability = new Observability(this, 'Observability', {
+        api: http,
+        authorizer: this.authorizer.handler,
+        servers: this.servers,
+        ...props.observability,
+      });
       this.addOutputs(
         http.url,
         this.servers.map((mcp) => ({ mcp, url: http.urlForPath(mcp.server.routes[0]) })),
@@ -203,6 +209,7 @@ export class McpGateStack extends Stack {
       api,
       authorizer: this.authorizer.handler,
       servers: this.servers,
+      oauth: this.oauth,
       logRetention,
       ...props.observability,
     });

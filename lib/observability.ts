@@ -1,5 +1,5 @@
 import { Duration, Stack, type CfnElement, type CfnResource } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,8 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { ConfigError } from '../config/errors';
 import { isGuarded } from '../config/identity-sources';
-import type { ResolvedServer } from '../config/types';
 import {
   METRICS_NAMESPACE,
   TOOL_OUTCOMES,
@@ -17,7 +17,17 @@ import {
   type MetricOf,
   type MetricRecordName,
 } from '../lambdas/shared/metrics';
+import {
+  apiMetric,
+  httpRouteSource,
+  restMethodSource,
+  restStageSource,
+  type ApiFigure,
+  type ApiMetricSource,
+} from './api-metrics';
+import type { GateHttpApi } from './http-api';
 import type { McpServerFunction } from './mcp-server-function';
+import type { OAuthServers } from './oauth-servers';
 import { acknowledgeAlarmTopic, acknowledgeLogRetentionFunction, acknowledgeTracing } from './nag';
 import { pascalCase } from './settings';
 
@@ -55,9 +65,21 @@ export const ALARM_DEFAULTS: AlarmThresholds = {
 };
 
 export interface ObservabilityProps extends ObservabilityOptions {
-  readonly api: apigw.RestApi;
+  /**
+   * The stack's API. A REST API's figures per server need its stage's per-method metrics, an
+   * HTTP API's its stage's detailed (per-route) metrics; an HTTP API has no execution logs and
+   * no X-Ray tracing, so only a REST API's stage gets those settings.
+   */
+  readonly api: apigw.RestApi | GateHttpApi;
   readonly authorizer: lambda.Function;
+  /** The servers on `api`. */
   readonly servers: readonly McpServerFunction[];
+  /**
+   * The `oauth` servers on the custom domain, each on a REST API of its own, and their
+   * authorization server.
+   * @default - none
+   */
+  readonly oauth?: OAuthServers;
   /** Retention of the stage's execution-log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -83,12 +105,19 @@ export function gateMetric<R extends MetricRecordName>(
   });
 }
 
+/** A server on the dashboard: its function and where API Gateway counts its requests. */
+interface MonitoredServer {
+  readonly mcp: McpServerFunction;
+  readonly source: ApiMetricSource;
+}
+
 /**
  * mcp-gate's monitoring: one CloudWatch dashboard (per server: requests, 4xx, 5xx and latency
  * from API Gateway, authorizer decisions, tool calls, errors and durations per tool, throttles;
- * stack-wide: key-store errors, unknown-key denials, downstream calls, cold starts), the
- * alarms docs/observability.md explains, an optional SNS topic with an email subscription,
- * opt-in X-Ray tracing, and a retention for the stage's execution-log group.
+ * stack-wide: key-store errors, unknown-key denials, downstream calls, cold starts; the OAuth
+ * authorization server when there is one), the alarms docs/observability.md explains, an
+ * optional SNS topic with an email subscription, opt-in X-Ray tracing, and a retention for the
+ * REST stages' execution-log groups. The same on a REST or an HTTP API.
  */
 export class Observability extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -100,20 +129,50 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const thresholds = { ...ALARM_DEFAULTS, ...props.thresholds };
-    const stage = props.api.deploymentStage;
-    const functions: lambda.Function[] = [props.authorizer, ...props.servers.map((s) => s.handler)];
+    const { api, oauth } = props;
+    const restApi = api instanceof apigw.RestApi ? api : undefined;
+    const servers: MonitoredServer[] = [
+      ...props.servers.map((mcp) => ({
+        mcp,
+        source: restApi
+          ? restMethodSource(restApi, mcp.server.routes[0], MESSAGE_METHOD)
+          : httpRouteSource((api as GateHttpApi).api, (api as GateHttpApi).stage, mcp.server.routes[0], MESSAGE_METHOD),
+      })),
+      // An oauth server's API serves it alone: its stage's figures are the server's, with no per-method metrics to pay for.
+      ...(oauth?.servers ?? []).map(({ mcp, api: own }) => ({ mcp, source: restStageSource(own) })),
+    ];
+    const restApis = [
+      ...(restApi ? [restApi] : []),
+      ...(oauth
+        ? [...oauth.servers.map((deployed) => deployed.api), oauth.discoveryApi, oauth.authorizationServerApi]
+        : []),
+    ];
+    const functions: lambda.Function[] = [
+      props.authorizer,
+      ...servers.map((s) => s.mcp.handler),
+      ...(oauth ? [oauth.authorizationServer] : []),
+    ];
 
-    if (props.tracing) enableTracing(stage, functions);
+    if (props.tracing) {
+      enableTracing(
+        restApis.map((rest) => rest.deploymentStage),
+        functions,
+      );
+    }
 
-    // API Gateway creates this group on the stage's first execution log, with no retention. A
+    // API Gateway creates these groups on a stage's first execution log, with no retention. A
     // LogRetention (a custom resource) sets the retention whether or not the group exists yet:
     // a LogGroup resource of that name would fail on stacks whose API already logged.
-    new logs.LogRetention(this, 'ExecutionLogRetention', {
-      logGroupName: `API-Gateway-Execution-Logs_${props.api.restApiId}/${stage.stageName}`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    acknowledgeLogRetentionFunction(Stack.of(this));
-    dependOnPolicyOnly(Stack.of(this));
+    for (const rest of restApis) {
+      new logs.LogRetention(this, rest === restApi ? 'ExecutionLogRetention' : `ExecutionLogRetention${rest.node.id}`, {
+        logGroupName: `API-Gateway-Execution-Logs_${rest.restApiId}/${rest.deploymentStage.stageName}`,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      });
+    }
+    if (restApis.length > 0) {
+      acknowledgeLogRetentionFunction(Stack.of(this));
+      dependOnPolicyOnly(Stack.of(this));
+    }
 
     if (props.alarmEmail) {
       this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
@@ -124,23 +183,11 @@ export class Observability extends Construct {
       acknowledgeAlarmTopic(this.alarmTopic);
     }
 
-    const apiMetric = (server: ResolvedServer, metricName: string, statistic: string, label?: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName,
-        dimensionsMap: {
-          ApiName: props.api.restApiName,
-          Stage: stage.stageName,
-          Resource: server.routes[0],
-          Method: MESSAGE_METHOD,
-        },
-        statistic,
-        label,
-        period: PERIOD,
-      });
-
     const alarms: Record<string, cloudwatch.Alarm> = {};
     const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
+      if (alarms[name]) {
+        throw new ConfigError(`two alarms would be named ${name}: rename the server whose name makes it`);
+      }
       const created = new cloudwatch.Alarm(this, `${name}Alarm`, alarmProps);
       if (this.alarmTopic) {
         created.addAlarmAction(new actions.SnsAction(this.alarmTopic));
@@ -148,6 +195,42 @@ export class Observability extends Construct {
       }
       alarms[name] = created;
     };
+    /** More than the threshold's share of 5xx answers in five minutes, counted from 10 requests. */
+    const serverErrorsAlarm = (name: string, who: string, source: ApiMetricSource, action: string) => {
+      const requests = apiMetric(source, 'requests', 'Sum', PERIOD);
+      const errors = apiMetric(source, 'serverErrors', 'Sum', PERIOD);
+      alarm(name, {
+        alarmDescription:
+          `More than ${thresholds.serverErrorPercent}% of ${who}'s requests answered 5xx (from 10 requests in five minutes). ` +
+          action,
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(requests >= 10, 100 * errors / requests, 0)',
+          usingMetrics: { requests, errors },
+          label: `${who} 5xx %`,
+          period: PERIOD,
+        }),
+        threshold: thresholds.serverErrorPercent,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    };
+    /** Any throttled invocation of the function in five minutes. */
+    const throttlesAlarm = (name: string, fn: lambda.IFunction, description: string) =>
+      alarm(name, {
+        alarmDescription: description,
+        metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const figures = (source: ApiMetricSource, prefix = '') =>
+      (['requests', 'clientErrors', 'serverErrors'] as const satisfies readonly ApiFigure[]).map((figure) =>
+        apiMetric(source, figure, 'Sum', PERIOD, `${prefix}${FIGURE_LABELS[figure]}`),
+      );
+    const latency = (source: ApiMetricSource) =>
+      (['p50', 'p99'] as const).map((statistic) => apiMetric(source, 'latency', statistic, PERIOD, statistic));
 
     alarm('KeyStoreUnavailable', {
       alarmDescription:
@@ -172,21 +255,21 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    alarm('AuthorizerThrottles', {
-      alarmDescription:
-        'Lambda throttled the authorizer: callers of keyed servers get 500. Raise the account concurrency limit ' +
+    throttlesAlarm(
+      'AuthorizerThrottles',
+      props.authorizer,
+      'Lambda throttled the authorizer: callers of keyed servers get 500. Raise the account concurrency limit ' +
         'or the authorizer cache TTL (mcp-gate:authCacheTtlSeconds).',
-      metric: props.authorizer.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    );
 
+    const what = restApi ? `${MESSAGE_METHOD} on its first route` : `the ${MESSAGE_METHOD} route of its first path`;
     const widgets: cloudwatch.IWidget[][] = [
       [
         new cloudwatch.TextWidget({
-          markdown: `# mcp-gate\nPer server: API Gateway figures for ${MESSAGE_METHOD} on its first route, then the functions' own metrics (namespace ${METRICS_NAMESPACE}).`,
+          markdown:
+            `# mcp-gate\nPer server: API Gateway figures for ${what}` +
+            (oauth ? ' (an oauth server: every request of its own API)' : '') +
+            `, then the functions' own metrics (namespace ${METRICS_NAMESPACE}).`,
           width: 24,
           height: 2,
         }),
@@ -203,9 +286,18 @@ export class Observability extends Construct {
         ]),
         graph('Throttles (Lambda)', [
           props.authorizer.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'authorizer' }),
-          ...props.servers.map((s) =>
-            s.handler.metricThrottles({ period: PERIOD, statistic: 'Sum', label: s.server.name }),
+          ...servers.map(({ mcp }) =>
+            mcp.handler.metricThrottles({ period: PERIOD, statistic: 'Sum', label: mcp.server.name }),
           ),
+          ...(oauth
+            ? [
+                oauth.authorizationServer.metricThrottles({
+                  period: PERIOD,
+                  statistic: 'Sum',
+                  label: 'authorization server',
+                }),
+              ]
+            : []),
         ]),
         graph('Cold starts', [
           gateMetric('coldStart', 'ColdStarts', { Service: 'authorizer' }, { label: 'authorizer' }),
@@ -226,56 +318,38 @@ export class Observability extends Construct {
       ],
     ];
 
-    for (const mcp of props.servers) {
+    for (const { mcp, source } of servers) {
       const server = mcp.server;
       const name = pascalCase(server.name);
-      const requests = apiMetric(server, 'Count', 'Sum', 'requests');
-      const errors = apiMetric(server, '5XXError', 'Sum', '5xx');
       const tools = mcp.toolNames;
 
-      alarm(`${name}ServerErrors`, {
-        alarmDescription:
-          `More than ${thresholds.serverErrorPercent}% of ${server.name}'s requests answered 5xx (from 10 requests in five minutes). ` +
-          `Read the ${server.name} function's logs (mcp request failed, downstream call failed) and the access log (integrationStatus, authorizerError).`,
-        metric: new cloudwatch.MathExpression({
-          expression: 'IF(requests >= 10, 100 * errors / requests, 0)',
-          usingMetrics: { requests, errors },
-          label: `${server.name} 5xx %`,
-          period: PERIOD,
-        }),
-        threshold: thresholds.serverErrorPercent,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      serverErrorsAlarm(
+        `${name}ServerErrors`,
+        server.name,
+        source,
+        `Read the ${server.name} function's logs (mcp request failed, downstream call failed) and the access log (integrationStatus, authorizerError).`,
+      );
       alarm(`${name}LatencyP99`, {
         alarmDescription:
           `${server.name}'s p99 latency stayed above ${thresholds.latencyP99Ms} ms for 15 minutes. ` +
           'Compare ToolCallDuration and DownstreamCallDuration on the dashboard: a slow downstream API, cold starts or too little memory.',
-        metric: apiMetric(server, 'Latency', 'p99'),
+        metric: apiMetric(source, 'latency', 'p99', PERIOD),
         threshold: thresholds.latencyP99Ms,
         evaluationPeriods: 3,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm(`${name}Throttles`, {
-        alarmDescription:
-          `Lambda throttled ${server.name}'s handler: its callers get 5xx. Raise the account concurrency limit, ` +
+      throttlesAlarm(
+        `${name}Throttles`,
+        mcp.handler,
+        `Lambda throttled ${server.name}'s handler: its callers get 5xx. Raise the account concurrency limit, ` +
           'or lower the stage throttling so API Gateway answers 429 first.',
-        metric: mcp.handler.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      );
 
       const row: cloudwatch.IWidget[] = [
         new cloudwatch.TextWidget({ markdown: `## ${server.name} (${server.authMode})`, width: 24, height: 1 }),
-        graph(`${server.name}: requests, 4xx, 5xx`, [requests, apiMetric(server, '4XXError', 'Sum', '4xx'), errors]),
-        graph(`${server.name}: latency`, [
-          apiMetric(server, 'Latency', 'p50', 'p50'),
-          apiMetric(server, 'Latency', 'p99', 'p99'),
-        ]),
+        graph(`${server.name}: requests, 4xx, 5xx`, figures(source)),
+        graph(`${server.name}: latency`, latency(source)),
       ];
       if (isGuarded(server.authMode)) {
         row.push(
@@ -332,10 +406,50 @@ export class Observability extends Construct {
       widgets.push(row);
     }
 
+    if (oauth) {
+      // The /oauth/… endpoints (authorize, token, registration, consent) are what clients act through;
+      // the discovery documents (/.well-known/…) are shown beside them.
+      const endpoints = restStageSource(oauth.authorizationServerApi);
+      const discovery = restStageSource(oauth.discoveryApi);
+      const fn = oauth.authorizationServer;
+      serverErrorsAlarm(
+        'AuthorizationServerErrors',
+        'the OAuth authorization server',
+        endpoints,
+        "Read the authorization server function's logs (server_error) and the access log; check the grants table and the cookie secret.",
+      );
+      throttlesAlarm(
+        'AuthorizationServerThrottles',
+        fn,
+        'Lambda throttled the OAuth authorization server: clients cannot sign in or get tokens (5xx). ' +
+          'Raise the account concurrency limit.',
+      );
+      widgets.push([
+        new cloudwatch.TextWidget({ markdown: '## OAuth authorization server', width: 24, height: 1 }),
+        graph('authorization server: requests, 4xx, 5xx', [
+          ...figures(endpoints, '/oauth '),
+          ...figures(discovery, '/.well-known '),
+        ]),
+        graph('authorization server: latency', latency(endpoints)),
+        graph('authorization server: function errors and throttles', [
+          fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'errors' }),
+          fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'throttles' }),
+        ]),
+      ]);
+    }
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { widgets });
     this.alarms = alarms;
   }
 }
+
+/** The dashboard's names of API Gateway's figures. */
+const FIGURE_LABELS: Readonly<Record<ApiFigure, string>> = {
+  requests: 'requests',
+  clientErrors: '4xx',
+  serverErrors: '5xx',
+  latency: 'latency',
+};
 
 function graph(title: string, metrics: cloudwatch.IMetric[], width = 6): cloudwatch.GraphWidget {
   return new cloudwatch.GraphWidget({ title, left: metrics, width, height: 6 });
@@ -355,9 +469,9 @@ function searchOf<R extends MetricRecordName>(
   });
 }
 
-/** X-Ray active tracing on the functions (with the permission to send segments) and on the stage. */
-function enableTracing(stage: apigw.Stage, functions: readonly lambda.Function[]): void {
-  (stage.node.defaultChild as apigw.CfnStage).tracingEnabled = true;
+/** X-Ray active tracing on the functions (with the permission to send segments) and on the REST stages. */
+function enableTracing(stages: readonly apigw.Stage[], functions: readonly lambda.Function[]): void {
+  for (const stage of stages) (stage.node.defaultChild as apigw.CfnStage).tracingEnabled = true;
   for (const fn of functions) {
     (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
     fn.addToRolePolicy(
