@@ -6,6 +6,7 @@ import { ALARM_DEFAULTS } from '../../lib/observability';
 import { deployableServers } from '../../lib/server-functions';
 import { CONTEXT_KEYS, pascalCase } from '../../lib/settings';
 import { METRIC_RECORDS, METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
+import { alarmsOf, dashboardOf, expectedGraphTitles, expectOnlyEmittedMetrics, resourcesOf } from './dashboard';
 import { appWithoutBundling, unacknowledgedNagFindings } from './support';
 
 const servers = deployableServers(configuredServers).deployable;
@@ -21,82 +22,17 @@ const fullApp = appWithoutBundling({
 const full = buildMcpGateApp(fullApp).main;
 const fullTemplate = Template.fromStack(full);
 
-type Resource = { Type: string; Properties: Record<string, unknown> };
-function resourcesOf(template: Template, type: string): Record<string, Resource> {
-  return template.findResources(type) as Record<string, Resource>;
-}
-
-function alarmsOf(template: Template): Record<string, Resource['Properties']> {
-  const byName: Record<string, Resource['Properties']> = {};
-  for (const [id, alarm] of Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) {
-    byName[id.replace(/^Observability/, '').replace(/Alarm[0-9A-F]{8}$/, '')] = alarm.Properties;
-  }
-  return byName;
-}
-
-/** The dashboard body as JSON, with CloudFormation references (function names, Region) as `REF`. */
-function dashboardOf(template: Template): {
-  widgets: { type: string; properties: { title?: string; markdown?: string; metrics?: unknown[][] } }[];
-} {
-  const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
-  const body = dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
-  return JSON.parse(body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join(''));
-}
-
 describe('observability: dashboard', () => {
   const dashboard = dashboardOf(plainTemplate);
   const graphs = dashboard.widgets.filter((w) => w.type === 'metric');
 
   it('is one dashboard with the stack-wide widgets, then a row per server', () => {
     plainTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    const expected = [
-      'Key store errors (authorizer)',
-      'Unknown-key denials',
-      'Throttles (Lambda)',
-      'Cold starts',
-      'Downstream calls by server, data source and status class',
-      'Downstream call duration p99',
-      ...servers.flatMap((server) => [
-        `${server.name}: requests, 4xx, 5xx`,
-        `${server.name}: latency`,
-        ...(server.authMode === 'none' ? [] : [`${server.name}: authorizer decisions`]),
-        `${server.name}: tool calls`,
-        `${server.name}: tool errors`,
-        `${server.name}: tool duration p50 / p99`,
-        `${server.name}: handler throttles`,
-      ]),
-    ];
-    expect(graphs.map((w) => w.properties.title)).toEqual(expected);
+    expect(graphs.map((w) => w.properties.title)).toEqual(expectedGraphTitles(servers));
   });
 
   it('references only metrics the functions emit, with one of their dimension sets', () => {
-    const emitted = Object.values(METRIC_RECORDS).flatMap((record) =>
-      Object.keys(record.metrics).map((name) => ({ name, sets: record.dimensionSets.map((set) => [...set].sort()) })),
-    );
-    let checked = 0;
-    for (const widget of graphs) {
-      for (const row of widget.properties.metrics ?? []) {
-        const first = row[0];
-        if (typeof first === 'object' && first !== null && 'expression' in first) {
-          const search = /^SEARCH\('\{([^}]+)\} MetricName="([^"]+)"'/.exec(String(first.expression));
-          expect(search).not.toBeNull();
-          const [namespace, ...dimensions] = search![1].split(',');
-          expect(namespace).toBe(METRICS_NAMESPACE);
-          const metric = emitted.find((m) => m.name === search![2]);
-          expect(metric?.sets).toContainEqual([...dimensions].sort());
-          checked++;
-          continue;
-        }
-        if (first !== METRICS_NAMESPACE) continue;
-        const name = String(row[1]);
-        const dimensions = row.slice(2).filter((part) => typeof part === 'string');
-        const names = dimensions.filter((_part, index) => index % 2 === 0).sort();
-        const metric = emitted.find((m) => m.name === name);
-        expect({ name, sets: metric?.sets }).toEqual({ name, sets: expect.arrayContaining([names]) });
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(servers.length * 3);
+    expect(expectOnlyEmittedMetrics(graphs)).toBeGreaterThan(servers.length * 3);
   });
 
   it("shows each server's API Gateway requests, 4xx, 5xx and p50/p99 latency for its route", () => {
