@@ -416,7 +416,7 @@ export class Observability extends Construct {
         'AuthorizationServerErrors',
         'the OAuth authorization server',
         endpoints,
-        "Read the authorization server function's logs (server_error) and the access log; check the grants table and the cookie secret.",
+        "Read the authorization server function's logs (oauth request failed, oauth handler could not start) and the access log; check the grants table and the cookie secret.",
       );
       throttlesAlarm(
         'AuthorizationServerThrottles',
