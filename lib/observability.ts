@@ -134,9 +134,10 @@ export class Observability extends Construct {
     const servers: MonitoredServer[] = [
       ...props.servers.map((mcp) => ({
         mcp,
-        source: restApi
-          ? restMethodSource(restApi, mcp.server.routes[0], MESSAGE_METHOD)
-          : httpRouteSource((api as GateHttpApi).api, (api as GateHttpApi).stage, mcp.server.routes[0], MESSAGE_METHOD),
+        source:
+          api instanceof apigw.RestApi
+            ? restMethodSource(api, mcp.server.routes[0], MESSAGE_METHOD)
+            : httpRouteSource(api.api, api.stage, mcp.server.routes[0], MESSAGE_METHOD),
       })),
       // An oauth server's API serves it alone: its stage's figures are the server's, with no per-method metrics to pay for.
       ...(oauth?.servers ?? []).map(({ mcp, api: own }) => ({ mcp, source: restStageSource(own) })),
@@ -153,12 +154,7 @@ export class Observability extends Construct {
       ...(oauth ? [oauth.authorizationServer] : []),
     ];
 
-    if (props.tracing) {
-      enableTracing(
-        restApis.map((rest) => rest.deploymentStage),
-        functions,
-      );
-    }
+    if (props.tracing) enableTracing(restApis, functions);
 
     // API Gateway creates these groups on a stage's first execution log, with no retention. A
     // LogRetention (a custom resource) sets the retention whether or not the group exists yet:
@@ -248,7 +244,7 @@ export class Observability extends Construct {
     alarm('UnknownKeyBurst', {
       alarmDescription:
         'Many requests with keys that do not exist: someone may be guessing keys. Find the source IPs in the ' +
-        'access log (authorizerError, status 401), and consider a WAF rate rule; valid keys are unaffected.',
+        'access log (authorizerError, status 401), and consider a WAF rate rule (REST API); valid keys are unaffected.',
       metric: gateMetric('authorization', 'AuthorizationDecisions', { Outcome: 'unauthorized', Reason: 'unknown-key' }),
       threshold: thresholds.unknownKeyDenials,
       evaluationPeriods: 1,
@@ -470,8 +466,8 @@ function searchOf<R extends MetricRecordName>(
 }
 
 /** X-Ray active tracing on the functions (with the permission to send segments) and on the REST stages. */
-function enableTracing(stages: readonly apigw.Stage[], functions: readonly lambda.Function[]): void {
-  for (const stage of stages) (stage.node.defaultChild as apigw.CfnStage).tracingEnabled = true;
+function enableTracing(apis: readonly apigw.RestApi[], functions: readonly lambda.Function[]): void {
+  for (const api of apis) (api.deploymentStage.node.defaultChild as apigw.CfnStage).tracingEnabled = true;
   for (const fn of functions) {
     (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
     fn.addToRolePolicy(
