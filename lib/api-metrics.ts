@@ -16,7 +16,10 @@ import type { ApiType } from './api-type';
  * - HTTP API: `Count`, `4xx`, `5xx`, `Latency` (also `IntegrationLatency`, `DataProcessed`);
  *   dimension sets `ApiId` · `ApiId, Stage` · `ApiId, Method, Resource, Stage`, the last per
  *   route (`Resource` the route's path, `Method` its method) and only with the stage's
- *   detailed metrics (`DetailedMetricsEnabled`), which are billed.
+ *   detailed metrics (`DetailedMetricsEnabled`), which are billed. An earlier revision of that
+ *   page named the per-route set `ApiId, Stage, Route`; the current one names `Method` and
+ *   `Resource` (the resource path), as REST APIs do, and is what this follows. Not checked
+ *   against a deployed API: synth and the tests run offline.
  *
  * CDK's own `HttpStage.metricClientError` / `metricServerError` read `4xx` / `5xx` by
  * `ApiId, Stage` too.
