@@ -104,6 +104,7 @@ export function renderReport(input: ReportInput): string {
   const sdkAlone = c.bundles.find((b) => b.spec.reference)!;
   const mcpDeployed = deployed.find((b) => b.spec.event === 'mcp')!;
   const mcpNoLocales = c.bundles.find((b) => b.spec.noZodLocales)!;
+  const authPowertoolsLogger = c.bundles.find((b) => b.spec.entry === 'bench/authorizer-powertools-logger.ts')!;
 
   // ---- targets ----
   const t1Direct = a.hitVsFloor.median >= 0.5;
@@ -493,6 +494,10 @@ export function renderReport(input: ReportInput): string {
     `  Measured: ${fmtBytes(auth.bytes)}, ${fmtRatio(auth.wallVsHello)} of hello-world.`,
     `- **ES module output** (\`format: esm\`, \`.mjs\`): the authorizer ${fmtRatio(authEsm.wallVsHello)} against ${fmtRatio(auth.wallVsHello)} as CommonJS;`,
     `  ${authEsm.wallMs.median < auth.wallMs.median * 0.97 ? 'quicker, yet within the spread of the runs' : 'no quicker'}, so the stacks keep CommonJS.`,
+    `- **Powertools for AWS Lambda's Logger** in place of the functions' own JSON logger (bench/authorizer-powertools-logger.ts):`,
+    `  the authorizer ${fmtBytes(authPowertoolsLogger.bytes)} and ${fmtRatio(authPowertoolsLogger.wallVsHello)} of hello-world, against ${fmtBytes(auth.bytes)} and ${fmtRatio(auth.wallVsHello)}`,
+    `  (first invocation ${fmt(authPowertoolsLogger.invokeMs.median)} ms against ${fmt(auth.invokeMs.median)} ms). The metrics are Powertools' in both`,
+    '  (`@aws-lambda-powertools/metrics` builds the EMF records); the functions keep their own logger (docs/observability.md).',
     `- **zod’s locales out of the MCP handler** (an esbuild plugin replacing \`zod/v4/locales\`): ${fmtBytes(mcpNoLocales.bytes)} instead of`,
     `  ${fmtBytes(mcpDeployed.bytes)}, ${fmtRatio(mcpNoLocales.wallVsHello)} against ${fmtRatio(mcpDeployed.wallVsHello)}. V8 compiles functions lazily, so unused`,
     '  messages cost little at start-up; `NodejsFunction` takes no esbuild plugins (and zod imports its locales by a',
