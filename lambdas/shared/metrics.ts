@@ -105,7 +105,8 @@ export function metricRecord<R extends MetricRecordName>(
   dimensions: Readonly<Record<DimensionOf<R>, string>>,
   values: Readonly<Record<MetricOf<R>, number>>,
   properties: Readonly<Record<string, string | undefined>> = {},
-  nowMs: number = Date.now(),
+  /** @default the time it is built */
+  nowMs?: number,
 ): string {
   const spec: RecordSpec = METRIC_RECORDS[name];
   const metrics = writer();
@@ -126,7 +127,7 @@ export function metricRecord<R extends MetricRecordName>(
     for (const [key, value] of Object.entries(properties)) {
       if (value !== undefined && !taken.has(key)) metrics.addMetadata(key, value);
     }
-    metrics.setTimestamp(nowMs);
+    if (nowMs !== undefined) metrics.setTimestamp(nowMs);
     return JSON.stringify(metrics.serializeMetrics());
   } finally {
     metrics.clearMetrics();
