@@ -2,7 +2,7 @@
  * Part 4: cold-start proxies. Each Lambda handler is bundled with esbuild exactly as `cdk synth`
  * bundles it (GATE_BUNDLING, lib/bundling.ts), next to a hello-world bundle built the same way
  * and reference variants (the authorizer on the AWS SDK, the SDK alone, ES module output, the
- * MCP handler without zod's locales) that measure each lever. Then a fresh `node` process (nothing preloaded, a Lambda-like minimal environment)
+ * MCP handler without zod's locales, the authorizer on Powertools Logger) that measure each lever. Then a fresh `node` process (nothing preloaded, a Lambda-like minimal environment)
  * requires the bundle and answers one event; the parent measures the process from spawn to its
  * answer, the process reports its own boot, module load and first invocation.
  */
@@ -50,6 +50,11 @@ export const BUNDLES: readonly BundleSpec[] = [
   { name: 'mcp', entry: 'lambdas/mcp/handler.ts', deployed: true, event: 'mcp' },
   { name: 'mcp without zod locales', entry: 'lambdas/mcp/handler.ts', noZodLocales: true, event: 'mcp' },
   { name: 'OAuth authorization server', entry: 'lambdas/oauth/handler.ts', deployed: true, event: 'oauth' },
+  {
+    name: 'authorizer on Powertools Logger',
+    entry: 'bench/authorizer-powertools-logger.ts',
+    event: 'authorizer',
+  },
 ];
 
 /** zod's `locales` namespace (every language's messages) replaced by an empty module; English stays built in. */

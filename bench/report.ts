@@ -104,6 +104,7 @@ export function renderReport(input: ReportInput): string {
   const sdkAlone = c.bundles.find((b) => b.spec.reference)!;
   const mcpDeployed = deployed.find((b) => b.spec.event === 'mcp')!;
   const mcpNoLocales = c.bundles.find((b) => b.spec.noZodLocales)!;
+  const authPowertoolsLogger = c.bundles.find((b) => b.spec.entry === 'bench/authorizer-powertools-logger.ts')!;
 
   // ---- targets ----
   const t1Direct = a.hitVsFloor.median >= 0.5;
@@ -294,13 +295,15 @@ export function renderReport(input: ReportInput): string {
       'timestamp. Against the bare function call, 0.5× would leave a hit less time than the floor itself takes, less than the',
       'hash alone: no authorizer that hashes the key and logs its decision can meet it, so that ratio is shown for',
       'completeness. As invoked, the runtime’s JSON work is on both sides and the gap is what the profile above shows:',
-      'the log line, the header scan over both header maps, the policy built afresh, the hash, and the garbage they leave.',
+      'the log line, the decision’s EMF record (built by Powertools Metrics, which copies its stores and reads the',
+      'environment on every access), the header scan over both header maps, the policy built afresh, the hash, and the',
+      'garbage they leave.',
       '',
       '**What was done.** A first run of this benchmark measured 0.43× as invoked and profiled the hit path; two of the',
       'items it found are fixed in the product: the Allow policy is kept per (API stage, key id) instead of being built on',
       'every decision, and `multiValueHeaders` is read only when `headers` lacks a credential. The rest of the gap is the',
-      'SHA-256 of the key and the per-decision JSON log line (decision, reason, server, key id), which the project keeps on',
-      `purpose as its audit trail${t1Invoke ? '; as invoked the hit path now meets 0.5×, and the bare-call ratio stays out of reach for the reasons above' : ': the target is not met without dropping it'}.`,
+      'SHA-256 of the key, the decision’s EMF record (its metrics) and the per-decision JSON log line (decision, reason,',
+      `server, key id), which the project keeps on purpose as its audit trail${t1Invoke ? '; as invoked the hit path now meets 0.5×, and the bare-call ratio stays out of reach for the reasons above' : ': the target is not met without dropping it'}.`,
       'The ratio does not reach the bill either: a cache hit takes microseconds, and Lambda bills in 1 ms steps (part 5).',
       '',
     );
@@ -493,6 +496,10 @@ export function renderReport(input: ReportInput): string {
     `  Measured: ${fmtBytes(auth.bytes)}, ${fmtRatio(auth.wallVsHello)} of hello-world.`,
     `- **ES module output** (\`format: esm\`, \`.mjs\`): the authorizer ${fmtRatio(authEsm.wallVsHello)} against ${fmtRatio(auth.wallVsHello)} as CommonJS;`,
     `  ${authEsm.wallMs.median < auth.wallMs.median * 0.97 ? 'quicker, yet within the spread of the runs' : 'no quicker'}, so the stacks keep CommonJS.`,
+    `- **Powertools for AWS Lambda's Logger** in place of the functions' own JSON logger (bench/authorizer-powertools-logger.ts):`,
+    `  the authorizer ${fmtBytes(authPowertoolsLogger.bytes)} and ${fmtRatio(authPowertoolsLogger.wallVsHello)} of hello-world, against ${fmtBytes(auth.bytes)} and ${fmtRatio(auth.wallVsHello)}`,
+    `  (first invocation ${fmt(authPowertoolsLogger.invokeMs.median)} ms against ${fmt(auth.invokeMs.median)} ms). The metrics are Powertools' in both`,
+    '  (`@aws-lambda-powertools/metrics` builds the EMF records); the functions keep their own logger (docs/observability.md).',
     `- **zod’s locales out of the MCP handler** (an esbuild plugin replacing \`zod/v4/locales\`): ${fmtBytes(mcpNoLocales.bytes)} instead of`,
     `  ${fmtBytes(mcpDeployed.bytes)}, ${fmtRatio(mcpNoLocales.wallVsHello)} against ${fmtRatio(mcpDeployed.wallVsHello)}. V8 compiles functions lazily, so unused`,
     '  messages cost little at start-up; `NodejsFunction` takes no esbuild plugins (and zod imports its locales by a',

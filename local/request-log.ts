@@ -121,10 +121,15 @@ function painter(color: boolean) {
 
 /**
  * Whether the local stack prints a function line at `level`: log lines by their own level,
- * EMF records and audit lines as `info` (in Lambda they are always written).
+ * EMF records and audit lines as `info` (in Lambda they are always written), and every line
+ * of an invocation sampled for debug (`POWERTOOLS_LOGGER_SAMPLE_RATE`), which its function wrote
+ * whatever the level.
  */
 export function passesLevel(line: string, level: LogLevel): boolean {
   const match = /^\{"level":"(debug|info|warn|error)"/.exec(line);
   const lineLevel: LogLevel = match ? (match[1] as LogLevel) : 'info';
-  return isLevelEnabled(lineLevel, level);
+  return isLevelEnabled(lineLevel, level) || line.includes(SAMPLED);
 }
+
+/** The field of a sampled invocation's lines (a key: inside a JSON string its quotes would be escaped). */
+const SAMPLED = '"debugSampled":true';

@@ -14,6 +14,11 @@ export function beginInvocation(service: string): void {
   if (count === 1) emitMetrics('coldStart', { Service: service }, { ColdStarts: 1 });
 }
 
+/** The number of `service`'s current invocation in this container (1 for the cold start); undefined before any. */
+export function invocationNumber(service: string): number | undefined {
+  return invocations.get(service);
+}
+
 /** Whether `service`'s current invocation is its container's first; undefined before any. */
 export function isColdStart(service: string): boolean | undefined {
   const count = invocations.get(service);

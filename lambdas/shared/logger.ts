@@ -1,4 +1,4 @@
-import { isColdStart, xrayTraceId } from './invocation';
+import { invocationNumber, isColdStart, xrayTraceId } from './invocation';
 import { writeLine } from './log-output';
 
 /**
@@ -20,11 +20,46 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(service: string, options: { level?: LogLevel; sink?: LogSink } = {}): Logger {
+export interface LoggerOptions {
+  /** @default levelFromEnv() */
+  readonly level?: LogLevel;
+  /** @default stdout, through log-output.ts */
+  readonly sink?: LogSink;
+  /** Share of invocations whose debug lines are written whatever the level, 0 to 1. @default debugSampleRateFromEnv() */
+  readonly debugSampleRate?: number;
+  /** Draws the sampling decision, in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * Powertools for AWS Lambda's variable for debug-log sampling: the share of invocations (0 to 1)
+ * whose debug lines are written whatever the level, so an operator sees the whole of a few
+ * requests without turning debug on for all.
+ */
+export const DEBUG_SAMPLE_RATE_VARIABLE = 'POWERTOOLS_LOGGER_SAMPLE_RATE';
+
+/** Whether an invalid sampling rate was reported (once per container). */
+let invalidRateReported = false;
+
+export function createLogger(service: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? levelFromEnv();
   const sink = options.sink ?? writeLine;
+  const sampleRate = options.debugSampleRate ?? debugSampleRateFromEnv();
+  const random = options.random ?? Math.random;
+  if (sampleRate === undefined && !invalidRateReported) {
+    invalidRateReported = true;
+    sink(
+      JSON.stringify({
+        level: 'warn',
+        time: new Date().toISOString(),
+        service,
+        message: `environment variable ${DEBUG_SAMPLE_RATE_VARIABLE} is not a number from 0 to 1: debug lines are not sampled`,
+      }),
+    );
+  }
   const write = (entryLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {
-    if (!isLevelEnabled(entryLevel, level)) return;
+    const sampled = sampleRate !== undefined && sampleRate > 0 && isDebugSampled(service, sampleRate, random);
+    if (!isLevelEnabled(entryLevel, level) && !(sampled && entryLevel === 'debug')) return;
     const coldStart = isColdStart(service);
     const traceId = xrayTraceId();
     sink(
@@ -35,6 +70,7 @@ export function createLogger(service: string, options: { level?: LogLevel; sink?
         message,
         ...(coldStart === undefined ? {} : { coldStart }),
         ...(traceId === undefined ? {} : { xrayTraceId: traceId }),
+        ...(sampled ? { debugSampled: true } : {}),
         ...fields,
       }),
     );
@@ -45,6 +81,36 @@ export function createLogger(service: string, options: { level?: LogLevel; sink?
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
   };
+}
+
+/** Each service's sampling decision for its current invocation, shared by all its loggers. */
+const sampledInvocations = new Map<string, { readonly invocation: number; readonly sampled: boolean }>();
+
+/**
+ * Whether `service`'s current invocation writes its debug lines: drawn once per invocation
+ * (lines outside an invocation are never sampled).
+ */
+function isDebugSampled(service: string, rate: number, random: () => number): boolean {
+  const invocation = invocationNumber(service);
+  if (invocation === undefined) return false;
+  const known = sampledInvocations.get(service);
+  if (known?.invocation === invocation) return known.sampled;
+  const sampled = random() < rate;
+  sampledInvocations.set(service, { invocation, sampled });
+  return sampled;
+}
+
+/**
+ * The debug sampling rate of `POWERTOOLS_LOGGER_SAMPLE_RATE`: 0 when unset, undefined when it is
+ * not a number from 0 to 1 (sampling is then off, and the first logger says so).
+ */
+export function debugSampleRateFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number | undefined {
+  const raw = env[DEBUG_SAMPLE_RATE_VARIABLE]?.trim();
+  if (raw === undefined || raw === '') return 0;
+  const rate = Number(raw);
+  return Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : undefined;
 }
 
 /** Whether an entry at `entry` is written when the threshold is `threshold`. */

@@ -9,9 +9,12 @@
  * class): never a key, a digest, a token or a key id. Per-key figures come from the keys'
  * `lastUsedAt`, the usage plans and the log lines, which carry the key id.
  *
- * The writer is this module rather than a library: it adds no dependency to the authorizer's
- * bundle and nothing to its cold start (docs/observability.md says how that was decided).
+ * Powertools for AWS Lambda's Metrics builds and checks each record (EMF structure, units,
+ * dimension limits); the record is written as one line through log-output.ts, like every other
+ * line of the functions, as soon as it is built: nothing is buffered across events.
  */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createLogger, describeError, type Logger } from './logger';
 import { writeLine } from './log-output';
 
 /** The namespace of every mcp-gate metric. */
@@ -90,6 +93,9 @@ const MAX_DIMENSION_VALUE = 256;
 /** Writes a line: stdout by default (see log-output.ts). */
 export type MetricSink = (line: string) => void;
 
+/** The EMF metadata's key in a record. */
+const EMF_METADATA = '_aws';
+
 /**
  * The EMF line of one record: the `_aws` metadata, the dimension values, the metric values,
  * and `properties` (e.g. `requestId`) that are searchable in the logs but never dimensions.
@@ -98,65 +104,92 @@ export function metricRecord<R extends MetricRecordName>(
   name: R,
   dimensions: Readonly<Record<DimensionOf<R>, string>>,
   values: Readonly<Record<MetricOf<R>, number>>,
-  properties: Readonly<Record<string, string | number | undefined>> = {},
-  nowMs: number = Date.now(),
+  properties: Readonly<Record<string, string | undefined>> = {},
+  /** @default the time it is built */
+  nowMs?: number,
 ): string {
-  // Built by hand around the record's metadata, serialized once per container: the authorizer
-  // writes one of these per decision.
-  const known = describe(name);
-  const fields: string[] = [];
-  const taken = new Set<string>(['_aws']);
-  for (const dimension of known.dimensions) {
-    const value = (dimensions as Record<string, string>)[dimension];
-    taken.add(dimension);
-    fields.push(
-      `${JSON.stringify(dimension)}:${JSON.stringify(value === undefined || value === '' ? 'none' : value.slice(0, MAX_DIMENSION_VALUE))}`,
-    );
+  const spec: RecordSpec = METRIC_RECORDS[name];
+  const metrics = writer();
+  // Built and serialized in one synchronous step, so two records never share the writer's store.
+  try {
+    const taken = new Set<string>([EMF_METADATA]);
+    for (const set of spec.dimensionSets) {
+      metrics.addDimensions(
+        Object.fromEntries(set.map((dimension) => [dimension, dimensionValue(dimensions, dimension)])),
+      );
+      for (const dimension of set) taken.add(dimension);
+    }
+    for (const [metric, unit] of Object.entries(spec.metrics)) {
+      metrics.addMetric(metric, unit, (values as Record<string, number>)[metric]);
+      taken.add(metric);
+    }
+    // Properties never replace a dimension, a value or the metadata.
+    for (const [key, value] of Object.entries(properties)) {
+      if (value !== undefined && !taken.has(key)) metrics.addMetadata(key, value);
+    }
+    if (nowMs !== undefined) metrics.setTimestamp(nowMs);
+    return JSON.stringify(metrics.serializeMetrics());
+  } finally {
+    metrics.clearMetrics();
+    metrics.clearDimensions();
+    metrics.clearMetadata();
   }
-  for (const [metric, value] of Object.entries(values as Record<string, number>)) {
-    taken.add(metric);
-    fields.push(`${JSON.stringify(metric)}:${JSON.stringify(value)}`);
-  }
-  // Properties never replace a dimension, a value or the metadata.
-  const extra: string[] = [];
-  for (const [key, value] of Object.entries(properties)) {
-    if (value !== undefined && !taken.has(key)) extra.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
-  }
-  const aws = `"_aws":{"Timestamp":${JSON.stringify(nowMs)},"CloudWatchMetrics":${known.json}}`;
-  return `{${[...extra, aws, ...fields].join(',')}}`;
 }
 
-/** Each record's `CloudWatchMetrics` JSON and the dimensions of its sets, once per container. */
-const metadata = new Map<MetricRecordName, { readonly json: string; readonly dimensions: readonly string[] }>();
+/** Empty values become `none` (CloudWatch refuses empty dimension values); long ones are cut. */
+function dimensionValue(dimensions: Readonly<Record<string, string>>, dimension: string): string {
+  const value = dimensions[dimension];
+  return value === undefined || value === '' ? 'none' : value.slice(0, MAX_DIMENSION_VALUE);
+}
 
-function describe(name: MetricRecordName): { readonly json: string; readonly dimensions: readonly string[] } {
-  let known = metadata.get(name);
-  if (!known) {
-    const spec: RecordSpec = METRIC_RECORDS[name];
-    known = {
-      json: JSON.stringify([
-        {
-          Namespace: METRICS_NAMESPACE,
-          Dimensions: spec.dimensionSets,
-          Metrics: Object.entries(spec.metrics).map(([Name, Unit]) => ({ Name, Unit })),
-        },
-      ]),
-      dimensions: [...new Set(spec.dimensionSets.flat())],
+/** Powertools' warning about a dimension that two sets of the same record share. */
+const SHARED_DIMENSION = /is defined as both a dimension set and dimension set;/;
+
+let metricsWriter: Metrics | undefined;
+let warnings: Logger | undefined;
+
+/**
+ * The container's one Powertools `Metrics`, built on first use: no `service` default dimension
+ * (each record has exactly its dimension sets), and its own warnings as JSON log lines.
+ */
+function writer(): Metrics {
+  if (!metricsWriter) {
+    const log = (message: unknown): void => {
+      // Powertools warns whenever two dimension sets share a dimension, even with the same
+      // value; every record here does so by design (each dimension has one value per record).
+      if (SHARED_DIMENSION.test(String(message))) return;
+      warnings ??= createLogger('metrics');
+      warnings.warn('metric record', { detail: String(message) });
     };
-    metadata.set(name, known);
+    metricsWriter = new Metrics({
+      namespace: METRICS_NAMESPACE,
+      logger: { debug: () => undefined, info: () => undefined, warn: log, error: log },
+    });
+    metricsWriter.clearDefaultDimensions();
   }
-  return known;
+  return metricsWriter;
 }
 
-/** Writes one record (see `metricRecord`) to stdout, or to `sink`. */
+/**
+ * Writes one record (see `metricRecord`) as a line: stdout, or `sink`. A record that cannot be
+ * built is reported as a warning and dropped: a metric never fails the request it counts.
+ */
 export function emitMetrics<R extends MetricRecordName>(
   name: R,
   dimensions: Readonly<Record<DimensionOf<R>, string>>,
   values: Readonly<Record<MetricOf<R>, number>>,
-  properties?: Readonly<Record<string, string | number | undefined>>,
+  properties?: Readonly<Record<string, string | undefined>>,
   sink: MetricSink = writeLine,
 ): void {
-  sink(metricRecord(name, dimensions, values, properties));
+  let line: string;
+  try {
+    line = metricRecord(name, dimensions, values, properties);
+  } catch (error) {
+    warnings ??= createLogger('metrics');
+    warnings.warn('metric record dropped', { record: name, ...describeError(error) });
+    return;
+  }
+  sink(line);
 }
 
 /** `2xx` for 204, `error` when there was no response. */

@@ -17,6 +17,7 @@ import { createLogger, levelFromEnv } from '../../lambdas/shared/logger';
 import {
   METRIC_RECORDS,
   METRICS_NAMESPACE,
+  emitMetrics,
   metricRecord,
   statusClassOf,
   type MetricRecordName,
@@ -86,6 +87,55 @@ describe('metric records', () => {
     ) as Emf;
     expect(emf.Service).toBe('mcp');
     expectWellFormed(emf, 'coldStart');
+  });
+
+  it('writes each record as one line the moment it is emitted, with no warning line (nothing is buffered)', () => {
+    const lines: string[] = [];
+    const stop = observeLines((line) => lines.push(line));
+    try {
+      emitMetrics('coldStart', { Service: 'probe' }, { ColdStarts: 1 });
+      expect(lines).toHaveLength(1);
+      emitMetrics(
+        'authorization',
+        { Server: 'demo-apikey', Outcome: 'allow', Reason: 'valid-key' },
+        { AuthorizationDecisions: 1 },
+        { requestId: 'r-2' },
+      );
+    } finally {
+      stop();
+    }
+    const [coldStart, decision] = lines.map((line) => JSON.parse(line) as Emf);
+    expect(lines).toHaveLength(2);
+    expectWellFormed(coldStart, 'coldStart');
+    expect(dimensionsOf(coldStart)).toEqual({ Service: 'probe' });
+    expect(coldStart.requestId).toBeUndefined();
+    expectWellFormed(decision, 'authorization');
+    expect(decision.requestId).toBe('r-2');
+  });
+
+  it('names an empty dimension value none, as CloudWatch refuses empty values', () => {
+    const emf = JSON.parse(
+      metricRecord('toolCall', { Server: '', Tool: 'echo', Outcome: 'success' }, { ToolCalls: 1, ToolCallDuration: 2 }),
+    ) as Emf;
+    expect(dimensionsOf(emf)).toEqual({ Server: 'none', Tool: 'echo', Outcome: 'success' });
+  });
+
+  it('drops a record it cannot build with a warning line, and never throws into the request', () => {
+    const lines: string[] = [];
+    const stop = observeLines((line) => lines.push(line));
+    try {
+      expect(() =>
+        emitMetrics('toolCall', { Server: 's', Tool: 't', Outcome: 'success' }, {
+          ToolCalls: 1,
+          ToolCallDuration: 'slow',
+        } as never),
+      ).not.toThrow();
+    } finally {
+      stop();
+    }
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'metric record dropped', record: 'toolCall' }),
+    ]);
   });
 
   it('declares no dimension that could hold a credential or a key id', () => {

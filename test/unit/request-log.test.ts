@@ -108,4 +108,11 @@ describe('local request log', () => {
     expect([emf, debug, audit, error].filter((line) => passesLevel(line, 'warn'))).toEqual([error]);
     expect([emf, debug, audit, error].filter((line) => passesLevel(line, 'debug'))).toHaveLength(4);
   });
+
+  it("prints the debug lines of an invocation sampled for debug whatever the level, and no one else's", () => {
+    const sampled = '{"level":"debug","message":"key looked up","debugSampled":true}';
+    const quoting = '{"level":"debug","message":"\\"debugSampled\\":true"}';
+    expect(passesLevel(sampled, 'warn')).toBe(true);
+    expect(passesLevel(quoting, 'info')).toBe(false);
+  });
 });
