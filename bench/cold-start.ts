@@ -50,6 +50,8 @@ export const BUNDLES: readonly BundleSpec[] = [
   { name: 'mcp', entry: 'lambdas/mcp/handler.ts', deployed: true, event: 'mcp' },
   { name: 'mcp without zod locales', entry: 'lambdas/mcp/handler.ts', noZodLocales: true, event: 'mcp' },
   { name: 'OAuth authorization server', entry: 'lambdas/oauth/handler.ts', deployed: true, event: 'oauth' },
+  { name: 'OAuth authorization server on the AWS SDK (before)', entry: 'bench/oauth-sdk.ts', event: 'oauth' },
+  { name: 'oidc-provider alone: its discovery document', entry: 'bench/oidc-provider-alone.ts', event: 'oauth' },
 ];
 
 /** zod's `locales` namespace (every language's messages) replaced by an empty module; English stays built in. */
