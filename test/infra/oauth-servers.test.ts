@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -453,6 +454,8 @@ describe("the authorization server's bundle", () => {
       mainFields: [...GATE_BUNDLING.mainFields],
       minify: GATE_BUNDLING.minify,
       keepNames: GATE_BUNDLING.keepNames,
+      alias: { ...GATE_BUNDLING.alias },
+      absWorkingDir: path.join(__dirname, '..', '..'),
       metafile: true,
       logLevel: 'silent',
     });
@@ -460,6 +463,8 @@ describe("the authorization server's bundle", () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((file) => /node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(file))).toEqual([]);
     expect(inputs.some((file) => file.includes('node_modules/oidc-provider/'))).toBe(true);
+    // One mime-db, the project's, though koa's dependencies pin another.
+    expect(inputs.filter((file) => file.endsWith('/mime-db/db.json'))).toEqual(['node_modules/mime-db/db.json']);
     const code = result.outputFiles[0].text;
     expect(code).toContain('DynamoDB_20120810.');
     expect(code).toContain('secretsmanager.GetSecretValue');
