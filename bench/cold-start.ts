@@ -31,6 +31,8 @@ export interface BundleSpec {
   readonly esm?: boolean;
   /** Leave zod's locales out of the bundle (an esbuild plugin; `cdk synth` cannot, see the report). */
   readonly noZodLocales?: boolean;
+  /** Without GATE_BUNDLING's aliases: every copy of a package that an importer pins (the bundles before them). */
+  readonly noAlias?: boolean;
   readonly event: 'authorizer' | 'mcp' | 'oauth' | 'none';
   /** A reference bundle, not one of mcp-gate's handlers. */
   readonly reference?: boolean;
@@ -47,14 +49,23 @@ export const BUNDLES: readonly BundleSpec[] = [
     event: 'none',
     reference: true,
   },
+  { name: 'authorizer on Powertools Logger', entry: 'bench/authorizer-powertools-logger.ts', event: 'authorizer' },
   { name: 'mcp', entry: 'lambdas/mcp/handler.ts', deployed: true, event: 'mcp' },
   { name: 'mcp without zod locales', entry: 'lambdas/mcp/handler.ts', noZodLocales: true, event: 'mcp' },
   { name: 'OAuth authorization server', entry: 'lambdas/oauth/handler.ts', deployed: true, event: 'oauth' },
   {
-    name: 'authorizer on Powertools Logger',
-    entry: 'bench/authorizer-powertools-logger.ts',
-    event: 'authorizer',
+    name: 'OAuth authorization server on the AWS SDK (before)',
+    entry: 'bench/oauth-sdk.ts',
+    noAlias: true,
+    event: 'oauth',
   },
+  {
+    name: 'OAuth authorization server, mime-db twice',
+    entry: 'lambdas/oauth/handler.ts',
+    noAlias: true,
+    event: 'oauth',
+  },
+  { name: 'oidc-provider alone: its discovery document', entry: 'bench/oidc-provider-alone.ts', event: 'oauth' },
 ];
 
 /** zod's `locales` namespace (every language's messages) replaced by an empty module; English stays built in. */
@@ -247,6 +258,7 @@ export async function runColdStartBench(
         minify: GATE_BUNDLING.minify,
         keepNames: GATE_BUNDLING.keepNames,
         sourcemap: GATE_BUNDLING.sourceMap,
+        alias: spec.noAlias ? {} : { ...GATE_BUNDLING.alias },
         // An ES module bundle of CommonJS packages needs `require`, as NodejsFunction's ESM output adds.
         ...(spec.esm
           ? {

@@ -14,4 +14,11 @@ export const GATE_BUNDLING = {
   keepNames: true,
   /** `--enable-source-maps` would lengthen the require at every cold start. */
   sourceMap: false,
+  /**
+   * Packages bundled once, as the project's own copy (esbuild resolves an alias from the
+   * project root), whatever version an importer pins: koa (oidc-provider's) keeps an older
+   * `mime-db` beside the one the rest uses, and each copy is a large table parsed at every cold
+   * start of the OAuth authorization server (BENCHMARKS.md, part 4). Data only, same format.
+   */
+  alias: { 'mime-db': 'mime-db' },
 } as const;

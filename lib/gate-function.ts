@@ -95,6 +95,7 @@ export function createGateFunction(scope: Construct, id: string, props: GateFunc
       minify: GATE_BUNDLING.minify,
       keepNames: GATE_BUNDLING.keepNames,
       sourceMap: GATE_BUNDLING.sourceMap,
+      esbuildArgs: { '--alias': Object.entries(GATE_BUNDLING.alias).map(([name, to]) => `${name}=${to}`) },
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],

@@ -5,6 +5,7 @@ import type { PlanConfig } from '../config/plans';
 import { servers as configuredServers } from '../config/servers';
 import type { ResolvedServer } from '../config/types';
 import { KeyService } from '../lambdas/keys/key-service';
+import { SdkDynamoTransport } from '../lambdas/keys/sdk-dynamo-transport';
 import { createLogger, type Logger } from '../lambdas/shared/logger';
 import { LOCAL_GRANTS_TABLE_NAME } from '../lambdas/oauth/grants-schema';
 import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../lib/gateway-responses';
@@ -176,7 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
                 issuer: baseUrl,
                 servers,
                 keyStore,
-                grants: { client: grantsClient, tableName: LOCAL_GRANTS_TABLE_NAME },
+                grants: { transport: new SdkDynamoTransport(grantsClient), tableName: LOCAL_GRANTS_TABLE_NAME },
                 // A fresh secret per start: consent cookies of an earlier run no longer count.
                 cookieKeys: [randomBytes(32).toString('base64url')],
                 clock,

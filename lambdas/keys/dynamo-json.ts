@@ -1,14 +1,15 @@
 /**
  * DynamoDB's low-level item shape (`{ S: '…' }`, `{ N: '1' }`, …) and the one call the key
- * store makes of a client. No AWS SDK here: the authorizer's bundle carries this module.
+ * store and the grants table make of a client. No AWS SDK here: the authorizer's and the
+ * OAuth authorization server's bundles carry this module.
  */
 
 /** A DynamoDB attribute value in the service's own JSON. */
 export type AttributeValue = Readonly<Record<string, unknown>>;
 export type Item = Record<string, AttributeValue>;
 
-/** The item operations the key store uses. */
-export type DynamoOperation = 'GetItem' | 'PutItem' | 'Query' | 'Scan' | 'UpdateItem';
+/** The item operations the key store and the grants table use. */
+export type DynamoOperation = 'GetItem' | 'PutItem' | 'Query' | 'Scan' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
 
 /**
  * A way to DynamoDB: `operation` with `input` in the service's JSON shape, answered in the same

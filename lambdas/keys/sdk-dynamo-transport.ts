@@ -1,4 +1,6 @@
 import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -15,6 +17,8 @@ const COMMANDS = {
   Query: QueryCommand,
   Scan: ScanCommand,
   UpdateItem: UpdateItemCommand,
+  DeleteItem: DeleteItemCommand,
+  BatchWriteItem: BatchWriteItemCommand,
 } as const;
 
 /**

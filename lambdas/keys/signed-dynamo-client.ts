@@ -62,7 +62,8 @@ export interface SignedDynamoClientOptions extends DynamoClientOptions {
 
 /**
  * DynamoDB's JSON protocol over Node's http(s), signed with SigV4 by `aws4`: what the
- * authorizer needs (a handful of item operations) without loading the AWS SDK, whose start-up
+ * authorizer and the OAuth authorization server need (the item operations of
+ * `DynamoOperation`, conditional writes included) without loading the AWS SDK, whose start-up
  * dominates a cold start (BENCHMARKS.md, part 4). Timeouts, attempts and the fail-closed
  * outcome are those of the SDK client (`DYNAMO_TIMEOUTS`): a connection that does not open
  * within `connectionMs`, or an answer that does not come within `requestMs`, fails the

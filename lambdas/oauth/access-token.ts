@@ -4,8 +4,7 @@ import { accessTokenItemId, GRANTS_TABLE_SCHEMA, type AccessTokenItem } from './
 
 /**
  * What the authorizer reads of the grants table, apart from any DynamoDB client: the item of
- * an access token, its projection and its check. `token-store.ts` (AWS SDK) and
- * `signed-token-reader.ts` (the authorizer's signed client) share it.
+ * an access token, its projection and its check (grants-token-store.ts, on either transport).
  */
 
 /** The grants table could not answer (outage, throttling, timeout). Never a denial. */

@@ -1,15 +1,28 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsSecretLoader } from '../shared/aws-secrets';
 import { ConfigError } from '../shared/errors';
 import { splitKeys, type OAuthSettings } from './settings';
 
 /** The text of a Secrets Manager secret. Injected so tests run without AWS. */
 export type SecretReader = (secretArn: string) => Promise<string>;
 
-/** Reads a secret's text with `GetSecretValue` (the function's role may read that one secret only). */
-export const readSecretText: SecretReader = async (secretArn) => {
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-  return out.SecretString ?? '';
-};
+/**
+ * How long the read may take: well inside the function's 10 s timeout (lib/gate-function.ts),
+ * so a Secrets Manager that does not answer fails the event with the 500 page, not a Lambda timeout.
+ */
+const COOKIE_SECRET_TIMEOUT_MS = 5000;
+
+/**
+ * Reads a secret's text with a signed `GetSecretValue` (lambdas/shared/aws-secrets.ts: no SDK
+ * client in the bundle) with the role credentials Lambda puts in `env`; the function's role
+ * may read that one secret only.
+ */
+export function secretReaderOf(env: Readonly<Record<string, string | undefined>>): SecretReader {
+  const load = awsSecretLoader(env);
+  return (secretArn) => load({ secretsManager: secretArn }, AbortSignal.timeout(COOKIE_SECRET_TIMEOUT_MS));
+}
+
+/** {@link secretReaderOf} the process's environment. */
+export const readSecretText: SecretReader = (secretArn) => secretReaderOf(process.env)(secretArn);
 
 /**
  * The cookie keys: `OAUTH_COOKIE_KEYS` when set (the local stack, tests), otherwise the text of

@@ -1,20 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
-import { UnboundTokenError } from './errors';
+import {
+  marshallRecord,
+  unmarshallItem,
+  type DynamoOperation,
+  type DynamoTransport,
+  type Item,
+} from '../keys/dynamo-json';
+import { isConditionFailure } from '../keys/store-failure';
+import { unavailable, UnboundTokenError } from './errors';
 import { GRANTS_TABLE_SCHEMA } from './grants-schema';
 import { OAUTH_TTL } from './lifetimes';
-import { unavailable } from './grants-table';
 
 export interface GrantsAdapterOptions {
-  readonly client: DynamoDBDocumentClient;
+  /**
+   * The way to DynamoDB: the signed client in the deployed function (no AWS SDK, for its cold
+   * start), the AWS SDK's client in the local stack (`SdkDynamoTransport`).
+   */
+  readonly transport: DynamoTransport;
   readonly tableName: string;
   /** The mcp-gate server an access token's audience (a resource URI) names, or undefined. */
   readonly serverForResource: (resource: string) => string | undefined;
@@ -53,6 +56,7 @@ interface StoredItem {
   readonly payload: string;
   readonly expiresAt?: number;
   readonly consumed?: number;
+  readonly grantId?: unknown;
 }
 
 /**
@@ -65,40 +69,40 @@ interface StoredItem {
  * grants are found through `keyId-index` and their tokens through `grantId-index`.
  */
 export function createGrantsAdapter(options: GrantsAdapterOptions): AdapterConstructor {
-  const { client, tableName, clock } = options;
+  const { transport, tableName, clock } = options;
   const nowSeconds = () => Math.floor(clock() / 1000);
 
-  async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  async function send<T>(operation: DynamoOperation, input: Record<string, unknown>): Promise<T> {
     try {
-      return await call();
+      return await transport.send<T>(operation, { TableName: tableName, ...input });
     } catch (error) {
       throw unavailable(operation, error);
     }
   }
 
+  async function getItem(key: { id: string }): Promise<StoredItem | undefined> {
+    const out = await send<{ Item?: Item }>('GetItem', { Key: marshallRecord(key), ConsistentRead: true });
+    return out.Item && (unmarshallItem(out.Item) as unknown as StoredItem);
+  }
+
   async function deleteItem(id: string): Promise<void> {
-    await send('DeleteItem', () => client.send(new DeleteCommand({ TableName: tableName, Key: { id } })));
+    await send('DeleteItem', { Key: marshallRecord({ id }) });
   }
 
   /** Items of a grant, of one model or (prefix '') of all. */
   async function grantItemIds(grantId: string, prefix: string): Promise<string[]> {
     const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Item | undefined;
     do {
-      const out = await send('Query', () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: GRANTS_TABLE_SCHEMA.grantIdIndex,
-            KeyConditionExpression: '#grantId = :grantId',
-            ExpressionAttributeNames: { '#grantId': GRANTS_TABLE_SCHEMA.grantIdAttribute },
-            ExpressionAttributeValues: { ':grantId': grantId },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
+      const out = await send<{ Items?: Item[]; LastEvaluatedKey?: Item }>('Query', {
+        IndexName: GRANTS_TABLE_SCHEMA.grantIdIndex,
+        KeyConditionExpression: '#grantId = :grantId',
+        ExpressionAttributeNames: { '#grantId': GRANTS_TABLE_SCHEMA.grantIdAttribute },
+        ExpressionAttributeValues: marshallRecord({ ':grantId': grantId }),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
       for (const item of out.Items ?? []) {
-        const id = item[GRANTS_TABLE_SCHEMA.partitionKey];
+        const id = unmarshallItem(item)[GRANTS_TABLE_SCHEMA.partitionKey];
         if (typeof id === 'string' && id.startsWith(prefix)) ids.push(id);
       }
       startKey = out.LastEvaluatedKey;
@@ -143,35 +147,27 @@ export function createGrantsAdapter(options: GrantsAdapterOptions): AdapterConst
       }
       if (this.model !== 'Grant' && typeof payload.grantId === 'string') item.grantId = payload.grantId;
       item.payload = JSON.stringify(stored);
-      await send('PutItem', () => client.send(new PutCommand({ TableName: tableName, Item: item })));
+      await send('PutItem', { Item: marshallRecord(item) });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const out = await send('GetItem', () =>
-        client.send(
-          new GetCommand({ TableName: tableName, Key: { id: grantsItemId(this.model, id) }, ConsistentRead: true }),
-        ),
-      );
-      const payload = this.live(out.Item as StoredItem | undefined);
+      const payload = this.live(await getItem({ id: grantsItemId(this.model, id) }));
       if (!payload) return undefined;
       return this.model === 'Client' ? payload : { ...payload, jti: id };
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const out = await send('Query', () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: GRANTS_TABLE_SCHEMA.uidIndex,
-            KeyConditionExpression: '#uid = :uid',
-            ExpressionAttributeNames: { '#uid': GRANTS_TABLE_SCHEMA.uidAttribute },
-            ExpressionAttributeValues: { ':uid': uid },
-          }),
-        ),
-      );
-      const item = (out.Items ?? []).find((candidate) => String(candidate.id).startsWith(`${this.model}:`));
+      const out = await send<{ Items?: Item[] }>('Query', {
+        IndexName: GRANTS_TABLE_SCHEMA.uidIndex,
+        KeyConditionExpression: '#uid = :uid',
+        ExpressionAttributeNames: { '#uid': GRANTS_TABLE_SCHEMA.uidAttribute },
+        ExpressionAttributeValues: marshallRecord({ ':uid': uid }),
+      });
+      const item = (out.Items ?? [])
+        .map((candidate) => unmarshallItem(candidate) as unknown as StoredItem)
+        .find((candidate) => String(candidate.id).startsWith(`${this.model}:`));
       // The session's own id is only its hash here: the caller reads the session, never saves it.
-      return this.live(item as StoredItem | undefined);
+      return this.live(item);
     }
 
     async findByUserCode(): Promise<AdapterPayload | undefined> {
@@ -185,25 +181,19 @@ export function createGrantsAdapter(options: GrantsAdapterOptions): AdapterConst
     async consume(id: string): Promise<void> {
       const key = { id: grantsItemId(this.model, id) };
       try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: 'SET #consumed = :now',
-            ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(#consumed)',
-            ExpressionAttributeNames: { '#id': GRANTS_TABLE_SCHEMA.partitionKey, '#consumed': 'consumed' },
-            ExpressionAttributeValues: { ':now': nowSeconds() },
-          }),
-        );
+        await transport.send('UpdateItem', {
+          TableName: tableName,
+          Key: marshallRecord(key),
+          UpdateExpression: 'SET #consumed = :now',
+          ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(#consumed)',
+          ExpressionAttributeNames: { '#id': GRANTS_TABLE_SCHEMA.partitionKey, '#consumed': 'consumed' },
+          ExpressionAttributeValues: marshallRecord({ ':now': nowSeconds() }),
+        });
         return;
       } catch (error) {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException'))
-          throw unavailable('UpdateItem', error);
+        if (!isConditionFailure(error)) throw unavailable('UpdateItem', error);
       }
-      const out = await send('GetItem', () =>
-        client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })),
-      );
-      const grantId = (out.Item as { grantId?: unknown } | undefined)?.grantId;
+      const grantId = (await getItem(key))?.grantId;
       if (typeof grantId === 'string') await revokeGrant(grantId);
       throw new errors.InvalidGrant();
     }

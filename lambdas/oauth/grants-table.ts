@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableIfMissing } from '../shared/dynamo-tables';
-import { GrantsStoreUnavailableError } from './errors';
+import { unavailable } from './errors';
 import { GRANTS_TABLE_SCHEMA } from './grants-schema';
 
 /**
@@ -21,9 +21,4 @@ export function ensureGrantsTable(client: DynamoDBClient, tableName: string): Pr
     },
     unavailable,
   );
-}
-
-export function unavailable(operation: string, error: unknown): GrantsStoreUnavailableError {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new GrantsStoreUnavailableError(`grants store ${operation} failed (${detail})`, { cause: error });
 }

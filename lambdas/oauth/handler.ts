@@ -1,16 +1,16 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { OAUTH_PATHS } from '../../config/oauth';
 import { servers as configuredServers } from '../../config/servers';
 import type { ResolvedServer } from '../../config/types';
-import { createDocumentClient } from '../keys/dynamo-client';
-import { DynamoKeyStore } from '../keys/dynamo-key-store';
+import type { DynamoTransport } from '../keys/dynamo-json';
 import type { KeyStore } from '../keys/key-store';
+import { SignedDynamoClient } from '../keys/signed-dynamo-client';
+import { SignedDynamoKeyStore } from '../keys/signed-key-store';
 import { requestIdOf } from '../shared/api-gateway-event';
 import { ConfigError } from '../shared/errors';
 import { createLogger, describeError, type Logger } from '../shared/logger';
 import { createConsentListener } from './consent';
-import { cookieKeysOf, readSecretText, type SecretReader } from './cookie-secret';
+import { cookieKeysOf, secretReaderOf, type SecretReader } from './cookie-secret';
 import { createGrantsAdapter } from './grants-adapter';
 import { protectedResourceMetadata } from './metadata';
 import { runNodeListener, type NodeRequestInit, type NodeResponse } from './node-http';
@@ -25,7 +25,11 @@ export interface OAuthServerOptions {
   /** Every configured server; those in `oauth` mode are the resources tokens are issued for. */
   readonly servers: readonly ResolvedServer[];
   readonly keyStore: KeyStore;
-  readonly grants: { readonly client: DynamoDBDocumentClient; readonly tableName: string };
+  /**
+   * The grants table and the way to it: the signed client in the deployed function, the AWS
+   * SDK's (`SdkDynamoTransport`) in the local stack.
+   */
+  readonly grants: { readonly transport: DynamoTransport; readonly tableName: string };
   /** Keys that sign the browser cookies and consent forms; the first signs, all verify. At least 32 characters each. */
   readonly cookieKeys: readonly string[];
   /** @default a JSON logger for the `oauth` service */
@@ -60,7 +64,7 @@ export function createOAuthHandler(options: OAuthServerOptions): OAuthHandler {
   const logger = options.logger ?? createLogger('oauth');
   const clock = options.clock ?? Date.now;
   const Adapter = createGrantsAdapter({
-    client: options.grants.client,
+    transport: options.grants.transport,
     tableName: options.grants.tableName,
     serverForResource: (resource) => oauthServerForResource(servers, issuer, resource)?.name,
     clock,
@@ -123,19 +127,21 @@ let fromEnvironment: Promise<OAuthHandler> | undefined;
 /**
  * The handler a Lambda container builds from OAUTH_ISSUER, GRANTS_TABLE_NAME, KEYS_TABLE_NAME,
  * DYNAMODB_ENDPOINT and the cookie keys: OAUTH_COOKIE_KEYS (comma-separated), or on AWS the
- * secret OAUTH_COOKIE_SECRET_ARN names, read once here.
+ * secret OAUTH_COOKIE_SECRET_ARN names, read once here. Both tables and the secret are reached
+ * with signed calls and the role credentials in the environment, as the authorizer reaches
+ * its tables: the function loads no AWS SDK, whose start-up would dominate its cold start.
  */
 export async function oauthHandlerFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
-  readSecret: SecretReader = readSecretText,
+  readSecret: SecretReader = secretReaderOf(env),
 ): Promise<OAuthHandler> {
   const settings = readOAuthSettings(env);
-  const client = createDocumentClient({ endpoint: settings.endpoint });
+  const client = new SignedDynamoClient({ endpoint: settings.endpoint, env });
   return createOAuthHandler({
     issuer: settings.issuer,
     servers: configuredServers,
-    keyStore: new DynamoKeyStore(client, settings.keysTableName),
-    grants: { client, tableName: settings.grantsTableName },
+    keyStore: new SignedDynamoKeyStore(client, settings.keysTableName),
+    grants: { transport: client, tableName: settings.grantsTableName },
     cookieKeys: await cookieKeysOf(settings, readSecret),
   });
 }

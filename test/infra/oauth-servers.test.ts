@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { build as bundle } from 'esbuild';
 import { ConfigError } from '../../config/errors';
 import { OAUTH_PATHS, oauthChallenge, resourceUri } from '../../config/oauth';
 import { servers as configuredServers } from '../../config/servers';
@@ -9,6 +11,8 @@ import { KEYS_TABLE_SCHEMA } from '../../lambdas/keys/table-schema';
 import { GRANTS_TABLE_SCHEMA } from '../../lambdas/oauth/grants-schema';
 import { protectedResourceMetadata } from '../../lambdas/oauth/metadata';
 import { buildMcpGateApp } from '../../lib/app';
+import { GATE_BUNDLING } from '../../lib/bundling';
+import { HANDLER_ENTRIES } from '../../lib/gate-function';
 import { GATEWAY_RESPONSES, OAUTH_UNAUTHORIZED } from '../../lib/gateway-responses';
 import { McpGateStack } from '../../lib/mcp-gate-stack';
 import type { OAuthDomainSettings } from '../../lib/oauth-domain';
@@ -434,5 +438,35 @@ describe('context and layout checks', () => {
   it('accepts the default layout and a key-mode server beside it', () => {
     expect(build([oauthServer, keyed(['/keyed/mcp'])])).not.toThrow();
     expect(Stack.of(build([oauthServer])()).stackName).toBe('Checked');
+  });
+});
+
+describe("the authorization server's bundle", () => {
+  it('is built as `cdk synth` builds it with no AWS SDK inside: its tables and its secret are reached by signed calls', async () => {
+    // Act
+    const result = await bundle({
+      entryPoints: [HANDLER_ENTRIES.oauth],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      target: GATE_BUNDLING.target,
+      format: GATE_BUNDLING.format,
+      mainFields: [...GATE_BUNDLING.mainFields],
+      minify: GATE_BUNDLING.minify,
+      keepNames: GATE_BUNDLING.keepNames,
+      alias: { ...GATE_BUNDLING.alias },
+      absWorkingDir: path.join(__dirname, '..', '..'),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    // Assert
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((file) => /node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(file))).toEqual([]);
+    expect(inputs.some((file) => file.includes('node_modules/oidc-provider/'))).toBe(true);
+    // One mime-db, the project's, though koa's dependencies pin another.
+    expect(inputs.filter((file) => file.endsWith('/mime-db/db.json'))).toEqual(['node_modules/mime-db/db.json']);
+    const code = result.outputFiles[0].text;
+    expect(code).toContain('DynamoDB_20120810.');
+    expect(code).toContain('secretsmanager.GetSecretValue');
   });
 });

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { servers } from '../../config/servers';
 import { authorizerHandlerFromEnv, type AuthorizerHandler } from '../../lambdas/authorizer/handler';
+import { SdkDynamoTransport } from '../../lambdas/keys/sdk-dynamo-transport';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { LOCAL_GRANTS_TABLE_NAME } from '../../lambdas/oauth/grants-schema';
 import { createOAuthHandler } from '../../lambdas/oauth/handler';
@@ -95,7 +96,7 @@ describe('events/ fixtures', () => {
         issuer: 'https://mcp.example.com',
         servers,
         keyStore: dynamo.store,
-        grants: { client: dynamo.client, tableName: LOCAL_GRANTS_TABLE_NAME },
+        grants: { transport: new SdkDynamoTransport(dynamo.client), tableName: LOCAL_GRANTS_TABLE_NAME },
         cookieKeys: ['k'.repeat(32)],
       });
       const result = await handle(loadEvent(name) as never);

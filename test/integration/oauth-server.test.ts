@@ -4,6 +4,8 @@ import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { OAUTH_PATHS, protectedResourceMetadataUrl, resourceUri } from '../../config/oauth';
 import { resolveServers } from '../../config/validate';
+import { SignedDynamoClient } from '../../lambdas/keys/signed-dynamo-client';
+import { SignedDynamoKeyStore } from '../../lambdas/keys/signed-key-store';
 import { KeyService } from '../../lambdas/keys/key-service';
 import { createOAuthHandler } from '../../lambdas/oauth/handler';
 import { accessTokenItemId, GRANTS_TABLE_SCHEMA, LOCAL_GRANTS_TABLE_NAME } from '../../lambdas/oauth/grants-schema';
@@ -44,6 +46,19 @@ async function newKey(server: string): Promise<{ apiKey: string; keyId: string }
   return { apiKey, keyId: record.keyId };
 }
 
+/**
+ * Both tables as the deployed function reaches them: the signed client, no AWS SDK. The local
+ * stack's way, the SDK's client, runs the same flows in test/e2e/oauth.test.ts; both pass the
+ * grants table's own tests in grants-dynamo.test.ts.
+ */
+function asDeployed() {
+  const client = new SignedDynamoClient({ endpoint: dynamo.endpoint, env: {} });
+  return {
+    keyStore: new SignedDynamoKeyStore(client, dynamo.tableName),
+    grants: { transport: client, tableName: LOCAL_GRANTS_TABLE_NAME },
+  };
+}
+
 beforeAll(async () => {
   dynamo = await startEmbeddedDynamo('oauth-keys');
   await ensureGrantsTable(dynamo.client, LOCAL_GRANTS_TABLE_NAME);
@@ -52,8 +67,7 @@ beforeAll(async () => {
     createOAuthHandler({
       issuer: origin,
       servers,
-      keyStore: dynamo.store,
-      grants: { client: dynamo.client, tableName: LOCAL_GRANTS_TABLE_NAME },
+      ...asDeployed(),
       cookieKeys: [randomBytes(32).toString('base64url')],
       logger: createLogger('oauth', { sink: (line) => logLines.push(line) }),
     }),
@@ -581,8 +595,7 @@ describe('behind https', () => {
     const handler = createOAuthHandler({
       issuer: origin,
       servers,
-      keyStore: dynamo.store,
-      grants: { client: dynamo.client, tableName: LOCAL_GRANTS_TABLE_NAME },
+      ...asDeployed(),
       cookieKeys: [randomBytes(32).toString('base64url')],
       logger: createLogger('oauth', { sink: (line) => logLines.push(line) }),
     });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { awsSecretLoader, cachedSecrets, SECRET_CACHE_MS, SecretUnavailableError } from '../../lambdas/mcp/secrets';
+import { cookieKeysOf, secretReaderOf } from '../../lambdas/oauth/cookie-secret';
 import { close, listen } from '../../local/listen';
 
 /** A stand-in for the Secrets Manager and SSM JSON APIs that records each signed request. */
@@ -92,5 +93,25 @@ describe('reading secrets from Secrets Manager and SSM', () => {
     now += 1;
     await secrets.read({ ssm: '/a' });
     expect(requests).toHaveLength(3);
+  });
+});
+
+describe("the OAuth authorization server's cookie keys", () => {
+  const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:OAuthCookieSecret-AbCdEf';
+
+  it('are read the same way: one signed GetSecretValue of the secret OAUTH_COOKIE_SECRET_ARN names', async () => {
+    // Act
+    const keys = await cookieKeysOf({ cookieKeys: [], cookieSecretArn: ARN }, secretReaderOf(env()));
+    // Assert
+    expect(keys).toEqual([`value of ${ARN}`]);
+    expect(requests.map(({ target, body }) => ({ target, body }))).toEqual([
+      { target: 'secretsmanager.GetSecretValue', body: { SecretId: ARN } },
+    ]);
+    expect(requests[0].authorization).toMatch(/\/eu-west-1\/secretsmanager\/aws4_request/);
+  });
+
+  it('fail with the error type when Secrets Manager refuses, naming no value', async () => {
+    const read = cookieKeysOf({ cookieKeys: [], cookieSecretArn: 'denied' }, secretReaderOf(env()));
+    await expect(read).rejects.toThrow(/^secret secretsManager:denied: secretsmanager answered AccessDeniedException$/);
   });
 });

@@ -1,7 +1,7 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { OAUTH_PATHS } from '../../config/oauth';
 import { resolveServers } from '../../config/validate';
+import type { DynamoTransport } from '../../lambdas/keys/dynamo-json';
 import { MemoryKeyStore } from '../../lambdas/keys/memory-key-store';
 import { createOAuthHandler, oauthHandlerFromEnv, type OAuthServerOptions } from '../../lambdas/oauth/handler';
 import { protectedResourceMetadata } from '../../lambdas/oauth/metadata';
@@ -22,18 +22,18 @@ const servers = resolveServers([
 ]);
 
 /** A DynamoDB that is down: every call fails. */
-const downClient = {
+const downTransport: DynamoTransport = {
   send: async () => {
     throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' });
   },
-} as unknown as DynamoDBDocumentClient;
+};
 
 function options(overrides: Partial<OAuthServerOptions> = {}, logs: string[] = []): OAuthServerOptions {
   return {
     issuer: ISSUER,
     servers,
     keyStore: new MemoryKeyStore(),
-    grants: { client: downClient, tableName: 'grants' },
+    grants: { transport: downTransport, tableName: 'grants' },
     cookieKeys: ['k'.repeat(32)],
     logger: createLogger('oauth', { sink: (line) => logs.push(line) }),
     ...overrides,
