@@ -43,7 +43,7 @@ function operation(variant: McpVariant): () => Promise<string> {
     if (result.statusCode !== 200) throw new Error(`status ${result.statusCode}: ${result.body}`);
     return result.body;
   };
-  const fromRequest = (handle: () => Promise<Response>) => async () => {
+  const fromRequest = (handle: () => Promise<{ status: number; text(): Promise<string> }>) => async () => {
     const response = await handle();
     if (response.status !== 200) throw new Error(`status ${response.status}`);
     return response.text();
