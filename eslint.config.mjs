@@ -47,6 +47,21 @@ export default tseslint.config(
       },
     ],
   ),
+  // zod's `z` object holds every locale, so a bundle importing it carries them all; the
+  // namespace import lets esbuild keep only what is used.
+  {
+    files: ['lambdas/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value=/^zod/][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message: "Use `import * as z from 'zod'`: the `z` object would bring every zod locale into the bundle.",
+        },
+      ],
+    },
+  },
   // The local stack loads these without aws-cdk-lib.
   layer(
     ['lib/gateway-responses.ts'],

@@ -8,10 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { servers } from '../config/servers';
-import { createMcpCore } from '../lambdas/mcp/core';
-import { createHandler } from '../lambdas/mcp/handler';
 import { createLogger } from '../lambdas/shared/logger';
-import { bareLambdaHandler, createBareServer } from './bare-sdk-server';
 import { serveRequests } from './child';
 import { MCP_VARIANTS, type McpVariant } from './mcp';
 import { opsPerSecond } from './stats';
@@ -36,33 +33,45 @@ function request(): Request {
   });
 }
 
-/** One tools/call of the variant; resolves with the response body. */
-function operation(variant: McpVariant): () => Promise<string> {
+/**
+ * One tools/call of the variant; resolves with the response body. Each variant loads only its
+ * own modules: the handler's settings (lambdas/mcp/zod-config.ts) are the handler's, not the
+ * bare SDK server's.
+ */
+async function operation(variant: McpVariant): Promise<() => Promise<string>> {
   const fromEvent = (handler: Handler) => async () => {
     const result = await handler(event);
     if (result.statusCode !== 200) throw new Error(`status ${result.statusCode}: ${result.body}`);
     return result.body;
   };
-  const fromRequest = (handle: () => Promise<Response>) => async () => {
+  const fromRequest = (handle: () => Promise<{ status: number; text(): Promise<string> }>) => async () => {
     const response = await handle();
     if (response.status !== 200) throw new Error(`status ${response.status}`);
     return response.text();
   };
+  const bare = () => import('./bare-sdk-server.js');
   switch (variant) {
-    case 'handler':
+    case 'handler': {
+      const { createHandler } = await import('../lambdas/mcp/handler.js');
       return fromEvent(createHandler({ env: {}, logger }) as Handler);
-    case 'bare':
+    }
+    case 'bare': {
+      const { bareLambdaHandler, createBareServer } = await bare();
       return fromEvent(bareLambdaHandler(createBareServer()));
-    case 'bare-shared':
+    }
+    case 'bare-shared': {
+      const { bareLambdaHandler, createBareServer } = await bare();
       return fromEvent(bareLambdaHandler(createBareServer({ sharedValidator: true })));
+    }
     case 'core': {
+      const { createMcpCore } = await import('../lambdas/mcp/core.js');
       const core = createMcpCore({ env: {}, logger });
       const invocation = { server: servers.find((s) => s.name === 'demo-apikey')!, keyId: 'key_3f9a1c0d7e2b4a68' };
       return fromRequest(() => core.handle(request(), invocation));
     }
     case 'bare-shared-core': {
-      const bare = createBareServer({ sharedValidator: true });
-      return fromRequest(() => bare(request()));
+      const server = (await bare()).createBareServer({ sharedValidator: true });
+      return fromRequest(() => server(request()));
     }
   }
 }
@@ -70,7 +79,7 @@ function operation(variant: McpVariant): () => Promise<string> {
 async function main(): Promise<void> {
   const variant = process.argv[2] as McpVariant;
   if (!MCP_VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
-  const op = operation(variant);
+  const op = await operation(variant);
   const body = JSON.parse(await op()) as { result?: { content?: { text?: string }[] } };
   if (body.result?.content?.[0]?.text !== expected) throw new Error(`unexpected answer from ${variant}`);
   process.stdout.write(JSON.stringify({ variant, pid: process.pid }) + '\n');

@@ -101,10 +101,10 @@ export function renderReport(input: ReportInput): string {
   const auth = deployed.find((b) => b.spec.entry.includes('authorizer'))!;
   const authEsm = c.bundles.find((b) => b.spec.esm)!;
   const authSdk = c.bundles.find((b) => b.spec.entry === 'bench/authorizer-sdk.ts')!;
-  const sdkAlone = c.bundles.find((b) => b.spec.reference)!;
+  const sdkAlone = c.bundles.find((b) => b.spec.entry === 'bench/sdk-get-item.ts')!;
   const mcpDeployed = deployed.find((b) => b.spec.event === 'mcp')!;
-  const mcpNoLocales = c.bundles.find((b) => b.spec.noZodLocales)!;
   const authPowertoolsLogger = c.bundles.find((b) => b.spec.entry === 'bench/authorizer-powertools-logger.ts')!;
+  const mcpSdkAlone = c.bundles.find((b) => b.spec.entry === 'bench/mcp-sdk-floor.ts')!;
 
   // ---- targets ----
   const t1Direct = a.hitVsFloor.median >= 0.5;
@@ -318,7 +318,8 @@ export function renderReport(input: ReportInput): string {
     '`McpServer` and `WebStandardStreamableHTTPServerTransport` (JSON responses) per request, the same tool and schema —',
     'behind the smallest event adapter. The SDK builds a new Ajv validator for every server it constructs unless given',
     'one; mcp-gate shares one per container, so the baseline is measured both ways. Each variant runs in a process of its',
-    'own (own JIT state and garbage), warmed up first; rounds alternate between the variants.',
+    'own (own JIT state and garbage), warmed up first; rounds alternate between the variants. The handler runs zod',
+    'without compiled parsers, as deployed (part 4); the core and the bare servers with zod’s defaults.',
     '',
     table(
       ['variant', 'tools/call per second', 'per call'],
@@ -507,18 +508,25 @@ export function renderReport(input: ReportInput): string {
     `  the authorizer ${fmtBytes(authPowertoolsLogger.bytes)} and ${fmtRatio(authPowertoolsLogger.wallVsHello)} of hello-world, against ${fmtBytes(auth.bytes)} and ${fmtRatio(auth.wallVsHello)}`,
     `  (first invocation ${fmt(authPowertoolsLogger.invokeMs.median)} ms against ${fmt(auth.invokeMs.median)} ms). The metrics are Powertools' in both`,
     '  (`@aws-lambda-powertools/metrics` builds the EMF records); the functions keep their own logger (docs/observability.md).',
-    `- **zod’s locales out of the MCP handler** (an esbuild plugin replacing \`zod/v4/locales\`): ${fmtBytes(mcpNoLocales.bytes)} instead of`,
-    `  ${fmtBytes(mcpDeployed.bytes)}, ${fmtRatio(mcpNoLocales.wallVsHello)} against ${fmtRatio(mcpDeployed.wallVsHello)}. V8 compiles functions lazily, so unused`,
-    '  messages cost little at start-up; `NodejsFunction` takes no esbuild plugins (and zod imports its locales by a',
-    '  relative path, out of reach of `--alias`), so the stack does not do this.',
+    "- **zod’s locales out of the MCP handler**: the tools import zod as a namespace (`import * as z from 'zod'`), so",
+    '  esbuild keeps only the zod functions the bundle uses; the `z` object imported by name holds every locale, which',
+    '  would all be bundled (lint refuses that import in lambdas/). No esbuild plugin needed, so `cdk synth` does it.',
     `- **The MCP handler** spends ${fmt(mcpDeployed.loadMs.median)} ms loading (${share(mcpDeployed, mcpDeployed.loadMs.median)} of its process) and ${fmt(mcpDeployed.invokeMs.median)} ms on its first`,
-    '  `tools/call`: the official MCP SDK builds its zod schemas for the whole protocol when it loads, then its first',
-    '  request loads Node’s web `Request`/`Response` (undici) and compiles the tool’s JSON schema validator. What the',
-    '  module builds when it loads (the handler, its core and validator, once per container) the first `tools/call`',
-    '  needs anyway, so moving it into the first event would not shorten the first answer.' +
+    '  `tools/call`. That call loads nothing more: the handler works on plain request and response objects',
+    '  (lambdas/mcp/http-message.ts) and hands the checked messages to the SDK’s `McpServer` over an in-memory transport',
+    '  answering as Streamable HTTP’s JSON mode (lambdas/mcp/json-transport.ts), so Node’s web `Request`/`Response`',
+    '  (undici, with its dispatcher, HTTP/2 and TLS) loads only when a tool calls a downstream service. zod runs without',
+    '  its parser compiler (`jitless`, lambdas/mcp/zod-config.ts): a cold start parses each schema once, where compiling',
+    '  a parser costs more than it saves, and a warm call stays a fraction of a millisecond (part 2).',
+    `- **The MCP SDK alone** (the reference row: \`McpServer\` with \`echo\`, the protocol’s zod schemas, Ajv, which the SDK’s`,
+    `  server imports for elicitation, and one \`tools/call\` over the same transport; nothing else of mcp-gate) is ${fmtBytes(mcpSdkAlone.bytes)} and`,
+    `  ${fmtRatio(mcpSdkAlone.wallVsHello)} of hello-world: ${fmt(mcpSdkAlone.loadMs.median)} ms to load, ${fmt(mcpSdkAlone.invokeMs.median)} ms for the call. mcp-gate’s own code (event adapter,`,
+    '  transport checks, configuration, tools, logs and metrics) is the rest of the handler’s figure.' +
       (t4(mcpDeployed)
         ? ''
-        : ' Reaching 2× would mean not loading the MCP SDK on the cold path, which this project does not do.'),
+        : mcpSdkAlone.wallVsHello.median > 2
+          ? ' The SDK alone is past 2×, so no handler that keeps the official SDK meets the target here.'
+          : ' The SDK alone is within 2×; the gap to the target is mcp-gate’s own code.'),
     '',
     `- **The OAuth authorization server without the AWS SDK.** On the SDK (the document client for both tables, the`,
     `  Secrets Manager client for its cookie secret) its bundle is ${fmtBytes(oauthSdk.bytes)} and ${fmtRatio(oauthSdk.wallVsHello)} of hello-world. The`,

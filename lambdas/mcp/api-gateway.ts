@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import { pathOfRouteKey } from '../shared/api-gateway-event';
+import { HeaderMap, type McpRequest, type McpResponse } from './http-message';
 
 /** What reaches the MCP handler: a REST API proxy event or an HTTP API payload 2.0 event. */
 export type McpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
@@ -58,28 +59,28 @@ function text(value: unknown): string | undefined {
 
 const UNKNOWN_DOMAIN = 'unknown-domain.invalid';
 
+/** The request an event describes (the body already decoded from base64 when it was). */
+export interface EventRequest extends McpRequest {
+  readonly headers: HeaderMap;
+  /** The body's bytes; null for GET and HEAD, as for a web `Request`, and when the event has none. */
+  readonly body: Uint8Array | null;
+  text(): Promise<string>;
+}
+
 /**
- * The web `Request` an event describes. Header values a `Headers` object refuses (e.g.
+ * The request an event describes. Header values a web `Headers` object would refuse (e.g.
  * characters outside Latin-1) are dropped rather than failing the request.
  */
-export function eventToRequest(event: McpEvent): Request {
+export function eventToRequest(event: McpEvent): EventRequest {
   const http = isHttpApiEvent(event);
-  const method = (http ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET';
-  const headers = new Headers();
+  const method = normalizeMethod((http ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET');
+  const headers = new HeaderMap();
   const add = (name: string, value: string): void => {
-    try {
-      headers.append(name, value);
-    } catch {
-      // an unrepresentable header: left out
-    }
+    headers.append(name, value); // an unrepresentable header: left out
   };
   const replace = (name: string, value: string): void => {
-    try {
-      headers.set(name, value);
-    } catch {
-      // left out, and no other value sent in place of the one the authorizer saw
-      headers.delete(name);
-    }
+    // left out, and no other value sent in place of the one the authorizer saw
+    if (!headers.set(name, value)) headers.delete(name);
   };
   if (http) {
     for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) add(name, value);
@@ -109,8 +110,23 @@ export function eventToRequest(event: McpEvent): Request {
     url = new URL(`https://${UNKNOWN_DOMAIN}/`);
   }
   const hasBody = method !== 'GET' && method !== 'HEAD' && typeof event.body === 'string';
-  const body = hasBody ? (event.isBase64Encoded ? Buffer.from(event.body as string, 'base64') : event.body) : undefined;
-  return new Request(url, { method, headers, body });
+  const body = hasBody ? Buffer.from(event.body as string, event.isBase64Encoded ? 'base64' : 'utf8') : null;
+  return {
+    method,
+    url: url.href,
+    headers,
+    body,
+    arrayBuffer: async () => body ?? new Uint8Array(0),
+    text: async () => (body === null ? '' : new TextDecoder().decode(body)),
+  };
+}
+
+/** The methods a web `Request` upper-cases, whatever case they come in. */
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+function normalizeMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return NORMALIZED_METHODS.has(upper) ? upper : method;
 }
 
 function restQuery(event: APIGatewayProxyEvent): string {
@@ -127,8 +143,8 @@ function restQuery(event: APIGatewayProxyEvent): string {
   return search.toString();
 }
 
-/** The proxy result for a web `Response` (MCP responses are JSON or empty: always text). */
-export async function toProxyResult(response: Response): Promise<McpResult> {
+/** The proxy result for a response (MCP responses are JSON or empty: always text). */
+export async function toProxyResult(response: McpResponse): Promise<McpResult> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;

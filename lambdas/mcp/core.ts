@@ -1,4 +1,4 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { InitializeRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../../config/types';
 import { JsonRpcCode } from '../shared/json-rpc';
 import { createLogger, describeError, type Logger } from '../shared/logger';
@@ -14,6 +14,8 @@ import {
   tooLarge,
   type Refusal,
 } from './http-checks';
+import { HttpResponse, type McpRequest, type McpResponse } from './http-message';
+import { JsonResponseTransport } from './json-transport';
 import {
   describeMessages,
   invalidParamsError,
@@ -61,20 +63,23 @@ export interface McpCoreOptions {
   readonly tokens?: TokenCache;
 }
 
-/** The protocol core: one web `Request` for one server in, one `Response` out. */
+/**
+ * The protocol core: one request for one server in, one response out (http-message.ts: a web
+ * `Request` will do, and the response reads like a web `Response`).
+ */
 export interface McpCore {
   /** Serves a request the authorizer vouched for (or one to a public server). */
-  handle(request: Request, invocation: McpInvocation, meta?: RequestMeta): Promise<Response>;
+  handle(request: McpRequest, invocation: McpInvocation, meta?: RequestMeta): Promise<McpResponse>;
   /**
    * Answers a CORS preflight (OPTIONS): browsers send it without credentials, so it needs no
    * authorizer context. Any other method is refused with 405.
    */
-  preflight(request: Request, server: ResolvedServer, meta?: RequestMeta): Promise<Response>;
+  preflight(request: McpRequest, server: ResolvedServer, meta?: RequestMeta): Promise<McpResponse>;
 }
 
 /** A request's response and what it adds to the access-log line. */
 interface Outcome {
-  readonly response: Response;
+  readonly response: McpResponse;
   /** Why the core refused the request, when it did. */
   readonly reason?: string;
   /** JSON-RPC methods of the request, with the tool name for tools/call; never arguments. */
@@ -82,10 +87,11 @@ interface Outcome {
 }
 
 /**
- * Creates the protocol core. Checks the transport rules the SDK leaves to us or answers
- * differently (http-checks.ts: origin, method, protocol version, Accept, Content-Type, size;
- * messages.ts: JSON and JSON-RPC shape), then hands the parsed message to a fresh stateless
- * SDK server and transport. Per-server state (server-state.ts) is built on first use and kept.
+ * Creates the protocol core. Checks the transport rules of Streamable HTTP (http-checks.ts:
+ * origin, method, protocol version, Accept, Content-Type, size; messages.ts: JSON and JSON-RPC
+ * shape), then hands the parsed messages to a fresh stateless SDK server over a transport
+ * answering in JSON (json-transport.ts). Per-server state (server-state.ts) is built on first
+ * use and kept.
  */
 export function createMcpCore(options: McpCoreOptions = {}): McpCore {
   const env = options.env ?? process.env;
@@ -98,7 +104,7 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
     tokens: options.tokens ?? createTokenCache({ fetch: options.fetch }),
   });
 
-  const serve = async (request: Request, invocation: McpInvocation, meta: RequestMeta): Promise<Outcome> => {
+  const serve = async (request: McpRequest, invocation: McpInvocation, meta: RequestMeta): Promise<Outcome> => {
     const { server } = invocation;
     const origin = checkOrigin(request, server);
     if (origin) return refused(origin);
@@ -113,22 +119,32 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
     }
     const rpc = describeMessages(payload.messages);
     const invalid = payload.messages.map(invalidParamsError);
-    const valid = payload.items.filter((_item, index) => invalid[index] === undefined);
+    const valid = payload.messages.filter((_message, index) => invalid[index] === undefined);
     const errors = invalid.filter((error) => error !== undefined);
     if (valid.length === 0) return { response: jsonResponse(payload.batch ? errors : errors[0]), rpc };
-    const messages = negotiateVersion(valid);
-    const response = await dispatch(request, invocation, meta, payload.batch ? messages : messages[0]);
+    const response = await dispatch(request, invocation, meta, negotiateVersion(valid));
     return { response: errors.length === 0 ? response : await mergeBatch(response, errors), rpc };
   };
 
-  /** Runs the messages through a fresh stateless SDK server built from the server's kept state. */
+  /**
+   * Runs the messages through a fresh stateless SDK server built from the server's kept state,
+   * and answers as Streamable HTTP does in JSON response mode: 202 without a body when no
+   * message is a request, else the one answer or the array of them.
+   */
   const dispatch = async (
-    request: Request,
+    request: McpRequest,
     invocation: McpInvocation,
     meta: RequestMeta,
-    parsedBody: unknown,
-  ): Promise<Response> => {
+    messages: readonly JSONRPCMessage[],
+  ): Promise<McpResponse> => {
     const { server } = invocation;
+    const onerror = (error: Error): void =>
+      logger.debug('mcp protocol error', { server: server.name, requestId: meta.requestId, ...describeError(error) });
+    if (messages.length > 1 && messages.some(isInitializeRequest)) {
+      const message = 'Invalid Request: Only one initialization request is allowed';
+      onerror(new Error(message));
+      return jsonRpcError(400, JsonRpcCode.InvalidRequest, message);
+    }
     const state = stateOf(server);
     const authorization = request.headers.get('authorization') ?? undefined;
     const ctx: RequestContext = {
@@ -145,15 +161,13 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
       }),
     };
     const mcp = createMcpServer(server, ctx, state.tools);
-    mcp.server.onerror = (error) =>
-      logger.debug('mcp protocol error', { server: server.name, requestId: meta.requestId, ...describeError(error) });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
+    mcp.server.onerror = onerror;
+    const transport = new JsonResponseTransport();
     await mcp.connect(transport);
     try {
-      return await transport.handleRequest(sdkRequest(request), { parsedBody });
+      const answers = await transport.exchange(messages);
+      if (answers.length === 0) return new HttpResponse(202);
+      return jsonResponse(answers.length === 1 ? answers[0] : answers);
     } finally {
       await mcp.close();
     }
@@ -161,12 +175,12 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
 
   /** Serves, turns a failure of ours into a 500 without detail, adds CORS and writes the access-log line. */
   const logged = async (
-    request: Request,
+    request: McpRequest,
     server: ResolvedServer,
     keyId: string | null,
     meta: RequestMeta,
     run: () => Promise<Outcome>,
-  ): Promise<Response> => {
+  ): Promise<McpResponse> => {
     const started = Date.now();
     let outcome: Outcome;
     try {
@@ -176,7 +190,7 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
       logger.error('mcp request failed', { server: server.name, requestId: meta.requestId, ...describeError(error) });
       outcome = { response: jsonRpcError(500, JsonRpcCode.InternalError, 'Internal error') };
     }
-    const response = withCors(outcome.response, request.headers.get('origin'), server);
+    const response = await withCors(outcome.response, request.headers.get('origin'), server);
     logger.info('mcp request', {
       server: server.name,
       requestId: meta.requestId,
@@ -216,15 +230,7 @@ function refused(refusal: Refusal): Outcome {
   };
 }
 
-/**
- * The request the SDK sees: no body (it gets the parsed one) and no credentials, so nothing
- * downstream of it can leak them. Accept and Content-Type were checked case-insensitively
- * (media types are); the SDK compares them case-sensitively, so it gets them canonical.
- */
-function sdkRequest(request: Request): Request {
-  const headers = new Headers(request.headers);
-  for (const name of ['authorization', 'x-api-key', 'cookie', 'content-length']) headers.delete(name);
-  headers.set('accept', 'application/json, text/event-stream');
-  headers.set('content-type', 'application/json');
-  return new Request(request.url, { method: 'POST', headers });
+/** What the SDK's HTTP transports count as an initialization request. */
+function isInitializeRequest(message: JSONRPCMessage): boolean {
+  return 'method' in message && message.method === 'initialize' && InitializeRequestSchema.safeParse(message).success;
 }

@@ -1,5 +1,6 @@
 import type { ResolvedServer } from '../../config/types';
 import { ALLOWED_METHODS } from './http-checks';
+import { HeaderMap, HttpResponse, type McpRequest, type McpResponse } from './http-message';
 
 /**
  * Request headers a browser client may send: the SDK's (Mcp-Protocol-Version, Mcp-Session-Id,
@@ -20,7 +21,7 @@ const PREFLIGHT_MAX_AGE = '600';
  * one of the server's `allowedOrigins`, as for every other response. It needs no authorizer
  * context: browsers send preflights without credentials.
  */
-export function preflightResponse(request: Request): Response {
+export function preflightResponse(request: McpRequest): HttpResponse {
   const origin = request.headers.get('origin');
   const headers: Record<string, string> = { Allow: ALLOWED_METHODS };
   if (origin !== null) {
@@ -30,15 +31,20 @@ export function preflightResponse(request: Request): Response {
       'Access-Control-Max-Age': PREFLIGHT_MAX_AGE,
     });
   }
-  return new Response(null, { status: 204, headers });
+  return new HttpResponse(204, '', headers);
 }
 
 /** Adds CORS headers for an origin in the server's `allowedOrigins`; other responses are returned as they are. */
-export function withCors(response: Response, origin: string | null, server: ResolvedServer): Response {
+export async function withCors(
+  response: McpResponse,
+  origin: string | null,
+  server: ResolvedServer,
+): Promise<McpResponse> {
   if (origin === null || !server.allowedOrigins.includes(origin)) return response;
-  const headers = new Headers(response.headers);
+  const headers = new HeaderMap();
+  response.headers.forEach((value, name) => headers.append(name, value));
   headers.set('access-control-allow-origin', origin);
   headers.set('access-control-expose-headers', CORS_EXPOSE_HEADERS);
   headers.append('vary', 'Origin');
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  return new HttpResponse(response.status, await response.text(), headers);
 }

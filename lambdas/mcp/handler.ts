@@ -1,3 +1,5 @@
+// First: zod's settings apply to the schemas built after them.
+import './zod-config';
 import type { ResolvedServer } from '../../config/types';
 import { servers as configuredServers } from '../../config/servers';
 import { optionalEnv } from '../shared/env';

@@ -2,6 +2,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../../config/types';
 import { JsonRpcCode } from '../shared/json-rpc';
 import { isLoopbackHost } from './config-values';
+import type { McpRequest } from './http-message';
 
 /** Protocol versions this gateway speaks (Streamable HTTP exists since 2025-03-26); newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [LATEST_PROTOCOL_VERSION, '2025-06-18', '2025-03-26'];
@@ -27,7 +28,7 @@ export const ALLOWED_METHODS = 'POST, OPTIONS';
  * (the local stack; never the case on AWS), any loopback origin of any port is the server's
  * own, and every other origin is foreign: a DNS-rebinding page has a foreign origin.
  */
-export function originAllowed(request: Request, server: ResolvedServer): boolean {
+export function originAllowed(request: McpRequest, server: ResolvedServer): boolean {
   const origin = request.headers.get('origin');
   if (origin === null || server.allowedOrigins.includes(origin)) return true;
   const sent = parseUrl(origin);
@@ -43,13 +44,13 @@ export function originAllowed(request: Request, server: ResolvedServer): boolean
 }
 
 /** The refusal for a request whose `Origin` may not call `server`, or undefined. */
-export function checkOrigin(request: Request, server: ResolvedServer): Refusal | undefined {
+export function checkOrigin(request: McpRequest, server: ResolvedServer): Refusal | undefined {
   if (originAllowed(request, server)) return undefined;
   return { status: 403, code: JsonRpcCode.ServerError, message: 'Forbidden: Origin not allowed' };
 }
 
 /** The refusal for a POST whose method, protocol version, Accept or Content-Type breaks the transport rules, or undefined. */
-export function checkHeaders(request: Request): Refusal | undefined {
+export function checkHeaders(request: McpRequest): Refusal | undefined {
   if (request.method !== 'POST') {
     return {
       status: 405,
@@ -95,25 +96,16 @@ export function tooLarge(maxBytes: number): Refusal {
 
 export const TOO_LARGE = Symbol('too large');
 
-/** The body as UTF-8 text; `TOO_LARGE` as soon as more than `maxBytes` arrive; undefined when not UTF-8. */
-export async function readBody(request: Request, maxBytes: number): Promise<string | undefined | typeof TOO_LARGE> {
+/**
+ * The body as UTF-8 text; `TOO_LARGE` when a declared length or the body exceeds `maxBytes`;
+ * undefined when not UTF-8. (A Lambda event holds the whole body already; API Gateway caps it.)
+ */
+export async function readBody(request: McpRequest, maxBytes: number): Promise<string | undefined | typeof TOO_LARGE> {
   if (Number(request.headers.get('content-length')) > maxBytes) return TOO_LARGE;
-  if (request.body === null) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      await reader.cancel();
-      return TOO_LARGE;
-    }
-    chunks.push(value);
-  }
+  const bytes = await request.arrayBuffer();
+  if (bytes.byteLength > maxBytes) return TOO_LARGE;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return undefined;
   }

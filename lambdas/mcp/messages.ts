@@ -11,6 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { JsonRpcCode, type JsonRpcId } from '../shared/json-rpc';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './http-checks';
+import type { McpResponse } from './http-message';
 import { jsonResponse } from './responses';
 
 const MAX_BATCH = 100;
@@ -18,8 +19,7 @@ const MAX_BATCH = 100;
 /** A request body's JSON-RPC messages. */
 export interface Payload {
   readonly batch: boolean;
-  /** The messages as received: passed on unchanged, so nothing the SDK's schemas would strip is lost. */
-  readonly items: readonly unknown[];
+  /** The messages as the SDK's `JSONRPCMessageSchema` parses them (what its transports hand its server). */
   readonly messages: readonly JSONRPCMessage[];
 }
 
@@ -47,7 +47,7 @@ export function parsePayload(body: string | undefined): Payload | PayloadError {
     if (!result.success) return invalid('Invalid Request: not a JSON-RPC 2.0 request, notification or response');
     messages.push(result.data);
   }
-  return { batch, items, messages };
+  return { batch, messages };
 }
 
 export function isPayloadError(value: Payload | PayloadError): value is PayloadError {
@@ -93,7 +93,7 @@ export function invalidParamsError(message: JSONRPCMessage): JsonRpcErrorMessage
 }
 
 /** Adds our errors to the SDK's answer to the rest of a batch (an object, an array, or 202 when only notifications were left). */
-export async function mergeBatch(response: Response, errors: readonly JsonRpcErrorMessage[]): Promise<Response> {
+export async function mergeBatch(response: McpResponse, errors: readonly JsonRpcErrorMessage[]): Promise<McpResponse> {
   if (response.status !== 200 && response.status !== 202) return response;
   const text = await response.text();
   const answered: unknown = text === '' ? [] : JSON.parse(text);
@@ -115,14 +115,14 @@ export function describeMessages(messages: readonly JSONRPCMessage[]): string[] 
  * as asking for the latest, so the server answers with a version it supports (the
  * client then decides whether to continue), as the lifecycle rules prescribe.
  */
-export function negotiateVersion(items: readonly unknown[]): unknown[] {
-  return items.map((item) => {
-    const message = item as { method?: unknown; params?: { protocolVersion?: unknown } };
+export function negotiateVersion(messages: readonly JSONRPCMessage[]): JSONRPCMessage[] {
+  return messages.map((message) => {
     if (
+      !('method' in message) ||
       message.method !== 'initialize' ||
       SUPPORTED_PROTOCOL_VERSIONS.includes(String(message.params?.protocolVersion))
     ) {
-      return item;
+      return message;
     }
     return { ...message, params: { ...message.params, protocolVersion: LATEST_PROTOCOL_VERSION } };
   });

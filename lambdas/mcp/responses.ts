@@ -1,4 +1,5 @@
 import { jsonRpcErrorBody, type JsonRpcId } from '../shared/json-rpc';
+import { HttpResponse } from './http-message';
 
 /** A JSON-RPC error response (`id` null unless the request's id is known). */
 export function jsonRpcError(
@@ -7,14 +8,14 @@ export function jsonRpcError(
   message: string,
   headers: Record<string, string> = {},
   id: JsonRpcId = null,
-): Response {
-  return new Response(jsonRpcErrorBody(code, message, id), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
+): HttpResponse {
+  return new HttpResponse(status, jsonRpcErrorBody(code, message, id), {
+    'content-type': 'application/json',
+    ...headers,
   });
 }
 
 /** A JSON response. */
-export function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+export function jsonResponse(body: unknown, status = 200): HttpResponse {
+  return new HttpResponse(status, JSON.stringify(body), { 'content-type': 'application/json' });
 }

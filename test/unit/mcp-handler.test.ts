@@ -168,6 +168,17 @@ describe('authorizer context on guarded servers', () => {
   });
 });
 
+describe('methods the stateless server does not serve', () => {
+  it.each(['TRACE', 'CONNECT', 'PATCH', 'post ', 'X Y'])('%s → 405 with Allow, never a 500', async (httpMethod) => {
+    const fixture = loadEvent('mcp-tools-call.json');
+
+    const response = await handler({ ...fixture, httpMethod });
+
+    expect(response.statusCode).toBe(405);
+    expect(response.headers).toMatchObject({ allow: 'POST, OPTIONS' });
+  });
+});
+
 describe('resolveInvocation', () => {
   it.each([
     { server: 'demo-public', context: undefined, expected: { ok: true, keyId: null } },

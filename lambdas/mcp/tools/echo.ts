@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTool, textResult } from './types';
 
 /** Returns its `text` argument unchanged. */

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseUrlProblem, httpToolProblem, isDotSegment, PLACEHOLDER } from '../../../config/http-tools';
 import { credentialUrlProblem, sendsCredential } from '../../../config/outbound-auth';
 import type { HttpToolConfig, HttpToolParameter } from '../../../config/types';

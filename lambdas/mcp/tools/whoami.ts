@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTool, textResult } from './types';
 
 /** Describes the caller as the server sees it; reports whether an Authorization header arrived, never its value. */
