@@ -8,7 +8,9 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
  * in the order the requests came. It carries nothing else: no stream outlives the request, so
  * a server's notifications and requests to the client are dropped, as the SDK's HTTP transport
  * drops them in JSON mode. An answer for no request of the exchange is refused with an error,
- * which the SDK reports through the server's `onerror`.
+ * which the SDK reports through the server's `onerror`. A request the same exchange cancels
+ * (`notifications/cancelled`) before its answer is in is not waited for: the server sends no
+ * answer to a cancelled request, so waiting would hold the function until its timeout.
  */
 export class JsonResponseTransport implements Transport {
   onclose?: () => void;
@@ -17,7 +19,11 @@ export class JsonResponseTransport implements Transport {
 
   /** The exchange's request ids, first occurrence first, with their answers as they arrive. */
   private readonly answers = new Map<RequestId, JSONRPCMessage | undefined>();
+  /** Requests the exchange cancelled before their answer: a late answer is dropped. */
+  private readonly cancelled = new Set<RequestId>();
   private settle?: (answers: JSONRPCMessage[]) => void;
+  /** While the messages are being handed over, answers are kept but the exchange does not settle. */
+  private delivering = false;
   private used = false;
   private closed = false;
 
@@ -27,26 +33,32 @@ export class JsonResponseTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.answers.clear();
+    this.cancelled.clear();
     this.onclose?.();
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const answer = 'result' in message || 'error' in message;
     const id = answer ? (message as { id?: RequestId }).id : options?.relatedRequestId;
-    if (id === undefined) return;
+    if (id === undefined || this.cancelled.has(id)) return;
     if (!this.answers.has(id)) throw new Error(`No connection established for request ID: ${String(id)}`);
     if (!answer) return;
     this.answers.set(id, message);
+    if (!this.delivering) this.settleWhenAnswered();
+  }
+
+  private settleWhenAnswered(): void {
     const collected = [...this.answers.values()];
     if (collected.some((each) => each === undefined)) return;
     this.answers.clear();
     this.settle?.(collected as JSONRPCMessage[]);
+    this.settle = undefined;
   }
 
   /**
    * Delivers `messages` to the server. Resolves with the answers to its requests (messages
-   * with a method and an id), or at once with none when it holds only notifications and
-   * responses. A transport serves one exchange.
+   * with a method and an id) that it does not also cancel, or at once with none when it holds
+   * only notifications and responses. A transport serves one exchange.
    */
   exchange(messages: readonly JSONRPCMessage[]): Promise<JSONRPCMessage[]> {
     if (this.used || this.closed) throw new Error('A JSON response transport serves one exchange');
@@ -54,13 +66,29 @@ export class JsonResponseTransport implements Transport {
     const deliver = this.onmessage;
     if (!deliver) throw new Error('The transport is not connected to a server');
     for (const message of messages) if ('method' in message && 'id' in message) this.answers.set(message.id, undefined);
-    if (this.answers.size === 0) {
-      for (const message of messages) deliver(message);
-      return Promise.resolve([]);
-    }
     return new Promise((resolve) => {
       this.settle = resolve;
-      for (const message of messages) deliver(message);
+      this.delivering = true;
+      try {
+        for (const message of messages) {
+          deliver(message);
+          const target = cancelledRequestOf(message);
+          if (target !== undefined && this.answers.has(target) && this.answers.get(target) === undefined) {
+            this.answers.delete(target);
+            this.cancelled.add(target);
+          }
+        }
+      } finally {
+        this.delivering = false;
+      }
+      this.settleWhenAnswered();
     });
   }
+}
+
+/** The request a `notifications/cancelled` message names, if `message` is one. */
+function cancelledRequestOf(message: JSONRPCMessage): RequestId | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return undefined;
+  const target = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof target === 'string' || typeof target === 'number' ? target : undefined;
 }

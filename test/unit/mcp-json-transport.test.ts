@@ -81,6 +81,41 @@ describe('JsonResponseTransport', () => {
     expect(() => transport.exchange([request(2)])).toThrow(/one exchange/);
   });
 
+  it('does not wait for a request the exchange cancels before its answer, and drops a late answer to it', async () => {
+    // Arrange: answers come later than the cancellation, as from the SDK's asynchronous handlers
+    const { transport, failures } = withEchoServer(() => 10);
+    const cancel = (requestId: number): JSONRPCMessage => ({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId },
+    });
+
+    // Act
+    const onlyCancelled = await transport.exchange([request(1), cancel(1)]);
+    const other = withEchoServer(() => 10);
+    const rest = await other.transport.exchange([request(1), request(2), cancel(1), cancel(99)]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+
+    // Assess
+    expect(onlyCancelled).toEqual([]);
+    expect(rest).toEqual([{ jsonrpc: '2.0', id: 2, result: { answered: 2 } }]);
+    expect([...failures, ...other.failures]).toEqual([]);
+  });
+
+  it('keeps an answer that came before the cancellation', async () => {
+    const transport = new JsonResponseTransport();
+    transport.onmessage = (message) => {
+      if ('id' in message && 'method' in message) void transport.send({ jsonrpc: '2.0', id: message.id, result: {} });
+    };
+
+    const answers = await transport.exchange([
+      request(5),
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5 } },
+    ]);
+
+    expect(answers).toEqual([{ jsonrpc: '2.0', id: 5, result: {} }]);
+  });
+
   it('refuses an exchange before a server is connected', () => {
     expect(() => new JsonResponseTransport().exchange([request(1)])).toThrow(/not connected/);
   });
@@ -150,6 +185,16 @@ describe('the core answers as Streamable HTTP in JSON response mode', () => {
       error: { code: -32600, message: 'Invalid Request: Only one initialization request is allowed' },
       id: null,
     });
+  });
+
+  it('202 when a batch cancels its only request, rather than waiting for an answer the SDK never sends', async () => {
+    const response = await post([
+      request(1),
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
+    ]);
+
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('');
   });
 
   it('answers an initialize alone', async () => {
