@@ -32,6 +32,9 @@ import { createTokenCache, type TokenCache } from './tools/client-credentials';
 import { createDownstreamFetch } from './tools/downstream-fetch';
 import type { RequestContext } from './tools/types';
 
+/** How much of an SDK protocol error's message a debug line keeps. */
+const PROTOCOL_ERROR_MESSAGE_CHARS = 256;
+
 /** Which server a request is for and who the authorizer says the caller is. */
 export interface McpInvocation {
   readonly server: ResolvedServer;
@@ -139,7 +142,13 @@ export function createMcpCore(options: McpCoreOptions = {}): McpCore {
   ): Promise<McpResponse> => {
     const { server } = invocation;
     const onerror = (error: Error): void =>
-      logger.debug('mcp protocol error', { server: server.name, requestId: meta.requestId, ...describeError(error) });
+      // The SDK's messages may quote what the client sent: cut, since sampled debug lines reach production logs.
+      logger.debug('mcp protocol error', {
+        server: server.name,
+        requestId: meta.requestId,
+        ...describeError(error),
+        errorMessage: error.message.slice(0, PROTOCOL_ERROR_MESSAGE_CHARS),
+      });
     if (messages.length > 1 && messages.some(isInitializeRequest)) {
       const message = 'Invalid Request: Only one initialization request is allowed';
       onerror(new Error(message));

@@ -59,7 +59,8 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
   }
   const write = (entryLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     const sampled = sampleRate !== undefined && sampleRate > 0 && isDebugSampled(service, sampleRate, random);
-    if (!isLevelEnabled(entryLevel, level) && !(sampled && entryLevel === 'debug')) return;
+    // A sampled invocation logs at debug, as Powertools Logger's sampling does: every line of it.
+    if (!isLevelEnabled(entryLevel, sampled ? 'debug' : level)) return;
     const coldStart = isColdStart(service);
     const traceId = xrayTraceId();
     sink(

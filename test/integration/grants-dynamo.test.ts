@@ -23,7 +23,11 @@ const RESOURCE = 'https://mcp.example.com/alpha/mcp';
  */
 const TRANSPORTS: ReadonlyArray<readonly [string, (dynamo: EmbeddedDynamo) => DynamoTransport]> = [
   ['the AWS SDK (SdkDynamoTransport)', (dynamo) => new SdkDynamoTransport(dynamo.client)],
-  ['the signed client (aws4)', (dynamo) => new SignedDynamoClient({ endpoint: dynamo.endpoint, env: {} })],
+  // A generous request timeout, as in oauth-server.test.ts: a busy machine must not time out a landed write.
+  [
+    'the signed client (aws4)',
+    (dynamo) => new SignedDynamoClient({ endpoint: dynamo.endpoint, env: {}, requestTimeoutMs: 10_000 }),
+  ],
 ];
 
 describe.each(TRANSPORTS)('the grants table through %s on DynamoDB (dynalite)', (_name, transportOf) => {

@@ -52,7 +52,9 @@ async function newKey(server: string): Promise<{ apiKey: string; keyId: string }
  * grants table's own tests in grants-dynamo.test.ts.
  */
 function asDeployed() {
-  const client = new SignedDynamoClient({ endpoint: dynamo.endpoint, env: {} });
+  // A generous request timeout: a conditional write that times out after it landed would be
+  // retried and refused, which a busy test machine must not turn into a "code reused" failure.
+  const client = new SignedDynamoClient({ endpoint: dynamo.endpoint, env: {}, requestTimeoutMs: 10_000 });
   return {
     keyStore: new SignedDynamoKeyStore(client, dynamo.tableName),
     grants: { transport: client, tableName: LOCAL_GRANTS_TABLE_NAME },

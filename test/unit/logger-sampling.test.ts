@@ -58,6 +58,17 @@ describe('debug-log sampling (POWERTOOLS_LOGGER_SAMPLE_RATE)', () => {
     expect(random).toHaveBeenCalledTimes(2);
   });
 
+  it('writes every line of a sampled invocation, as a logger at debug would, even under a higher threshold', () => {
+    const { logger, lines } = probe('threshold-probe', { level: 'error', debugSampleRate: 1, draws: [0] });
+
+    beginInvocation('threshold-probe');
+    logger.debug('looked up');
+    logger.info('mcp request');
+    logger.warn('refused');
+
+    expect(lines.map((line) => line.message)).toEqual(['looked up', 'mcp request', 'refused']);
+  });
+
   it('shares the decision among the loggers of one service', () => {
     const first = probe('shared-probe', { debugSampleRate: 0.5, draws: [0.1] });
     const second = probe('shared-probe', { debugSampleRate: 0.5, draws: [0.9] });
