@@ -256,7 +256,7 @@ export class Observability extends Construct {
       (['requests', 'clientErrors', 'serverErrors'] as const satisfies readonly ApiFigure[]).map((figure) =>
         apiMetric(source, figure, 'Sum', PERIOD, `${prefix}${FIGURE_LABELS[figure]}`),
       );
-    const prefix = (label?: string) => (label ? `${label} ` : '');
+    const linePrefix = (label?: string) => (label ? `${label} ` : '');
     const latency = (source: ApiMetricSource, prefix = '') =>
       (['p50', 'p99'] as const).map((statistic) =>
         apiMetric(source, 'latency', statistic, PERIOD, `${prefix}${statistic}`),
@@ -394,11 +394,11 @@ export class Observability extends Construct {
         row.push(
           graph(
             `${server.name}: requests, 4xx, 5xx`,
-            sources.flatMap(({ source, label }) => figures(source, prefix(label))),
+            sources.flatMap(({ source, label }) => figures(source, linePrefix(label))),
           ),
           graph(
             `${server.name}: latency`,
-            sources.flatMap(({ source, label }) => latency(source, prefix(label))),
+            sources.flatMap(({ source, label }) => latency(source, linePrefix(label))),
           ),
         );
       }
