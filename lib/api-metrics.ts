@@ -40,10 +40,20 @@ export interface ApiMetricSource {
 
 /** One method of a REST API resource (needs the stage's per-method metrics). */
 export function restMethodSource(api: apigw.RestApi, resource: string, method: string): ApiMetricSource {
-  return {
-    apiType: 'rest',
-    dimensions: { ApiName: api.restApiName, Stage: api.deploymentStage.stageName, Resource: resource, Method: method },
-  };
+  return namedRestMethodSource(api.restApiName, api.deploymentStage.stageName, resource, method);
+}
+
+/**
+ * One method of a resource of a REST API known by its name and stage, such as one a stack
+ * imports by id (REST metrics are dimensioned by the name, which an imported API does not carry).
+ */
+export function namedRestMethodSource(
+  apiName: string,
+  stageName: string,
+  resource: string,
+  method: string,
+): ApiMetricSource {
+  return { apiType: 'rest', dimensions: { ApiName: apiName, Stage: stageName, Resource: resource, Method: method } };
 }
 
 /** Every request of a REST API's stage (published without per-method metrics). */
@@ -54,7 +64,7 @@ export function restStageSource(api: apigw.RestApi): ApiMetricSource {
 /** One route of an HTTP API (needs the stage's detailed metrics). */
 export function httpRouteSource(
   api: apigwv2.IHttpApi,
-  stage: apigwv2.IHttpStage,
+  stage: Pick<apigwv2.IHttpStage, 'stageName'>,
   path: string,
   method: string,
 ): ApiMetricSource {

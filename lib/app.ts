@@ -43,6 +43,10 @@ export function buildMcpGateApp(app: App): McpGateApp {
   }
   const { deployable, oauth } = deployableServers(servers, { customDomain: oauthDomain !== undefined });
   const serverEnvironment = serverEnvironmentFromContext(app.node, deployable);
+  const observability = {
+    tracing: booleanFromContext(app.node, CONTEXT_KEYS.tracing, false),
+    alarmEmail: alarmEmailFromContext(app.node),
+  };
 
   const main = new McpGateStack(app, STACK_IDS.main, {
     description: 'mcp-gate: MCP servers on AWS Lambda behind API Gateway with per-server API key authorization',
@@ -52,10 +56,7 @@ export function buildMcpGateApp(app: App): McpGateApp {
     apiGatewayCloudWatchRole: booleanFromContext(app.node, CONTEXT_KEYS.apiGatewayCloudWatchRole, false),
     samLocal: booleanFromContext(app.node, CONTEXT_KEYS.samLocal, false),
     oauthDomain,
-    observability: {
-      tracing: booleanFromContext(app.node, CONTEXT_KEYS.tracing, false),
-      alarmEmail: alarmEmailFromContext(app.node),
-    },
+    observability,
     apiType,
   });
 
@@ -69,6 +70,7 @@ export function buildMcpGateApp(app: App): McpGateApp {
         servers: deployableServers(servers).deployable,
         authCacheTtl,
         serverEnvironment,
+        observability,
       })
     : undefined;
 

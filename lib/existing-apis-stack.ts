@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, type Duration, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Stack, type Duration, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,6 +10,8 @@ import { resolveServers } from '../config/validate';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeysTable } from './keys-table';
 import { PREFLIGHT_METHOD } from '../config/routes';
+import { httpRouteSource, namedRestMethodSource } from './api-metrics';
+import { Observability, type ImportedApiMetrics, type ObservabilityOptions } from './observability';
 import type { McpServerFunction } from './mcp-server-function';
 import { addServerFunctions, deployableServers } from './server-functions';
 import { CONTEXT_KEYS, pascalCase, stringFromContext } from './settings';
@@ -25,6 +27,14 @@ export interface ExistingRestApi {
    * @default - no deployment: the API's owner deploys (`aws apigateway create-deployment`)
    */
   readonly stageName?: string;
+  /**
+   * The API's name. API Gateway publishes a REST API's metrics by name and stage, and an API
+   * imported by id does not carry its name: with this and `stageName`, the dashboard and alarms
+   * show each server's requests, 4xx, 5xx and latency on that stage (per-method metrics, which
+   * the API's owner turns on for the stage).
+   * @default - no API Gateway figures of this API on the dashboard, and a synth warning
+   */
+  readonly apiName?: string;
 }
 
 export interface ExistingApisStackProps extends StackProps {
@@ -51,7 +61,16 @@ export interface ExistingApisStackProps extends StackProps {
   readonly authCacheTtl?: Duration;
   /** @default {} */
   readonly serverEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Dashboard, alarms, alarm email and X-Ray tracing of the stack's functions (lib/observability.ts);
+   * the imported APIs' stages are left as they are.
+   * @default - no tracing, alarms without action
+   */
+  readonly observability?: ObservabilityOptions;
 }
+
+/** The stage of an HTTP API the stack's routes are served on (see `httpApiId`). */
+const HTTP_API_STAGE = '$default';
 
 /**
  * The example of attaching mcp-gate to APIs managed elsewhere: imports a REST API and/or an
@@ -67,6 +86,8 @@ export class ExistingApisStack extends Stack {
   /** The deployment of the REST API's new methods, when `restApi.stageName` is set. */
   public readonly restDeployment?: apigw.Deployment;
   public readonly servers: readonly McpServerFunction[];
+  /** The dashboard and alarms. */
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ExistingApisStackProps) {
     super(scope, id, props);
@@ -121,6 +142,13 @@ export class ExistingApisStack extends Stack {
       for (const mcp of this.servers) this.restDeployment.node.addDependency(...mcp.methods);
     }
 
+    this.observability = new Observability(this, 'Observability', {
+      authorizer: this.authorizer.handler,
+      servers: this.servers,
+      importedApis: this.importedApiMetrics(props),
+      ...props.observability,
+    });
+
     for (const mcp of this.servers) {
       const name = pascalCase(mcp.server.name);
       const route = mcp.server.routes[0];
@@ -134,10 +162,40 @@ export class ExistingApisStack extends Stack {
       if (props.httpApiId) {
         new CfnOutput(this, `Http${name}Url`, {
           value: `https://${props.httpApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}${route}`,
-          description: `${mcp.server.name} on the existing HTTP API ($default stage)`,
+          description: `${mcp.server.name} on the existing HTTP API (${HTTP_API_STAGE} stage)`,
         });
       }
     }
+  }
+
+  /** Where API Gateway publishes the servers' figures, on the APIs where the stack can know it. */
+  private importedApiMetrics(props: ExistingApisStackProps): ImportedApiMetrics[] {
+    const apis: ImportedApiMetrics[] = [];
+    const { apiName, stageName } = props.restApi ?? {};
+    if (apiName && stageName) {
+      apis.push({
+        id: 'Rest',
+        label: 'REST API',
+        sourceOf: (route, method) => namedRestMethodSource(apiName, stageName, route, method),
+      });
+    } else if (props.restApi) {
+      Annotations.of(this).addWarningV2(
+        'mcp-gate:existingRestApiMetrics',
+        'the existing REST API has no requests, 4xx, 5xx or latency graphs and no 5xx-rate or p99 alarms: ' +
+          'API Gateway publishes REST API metrics by API name and stage, which an API imported by id does not carry. ' +
+          `Give its name (${CONTEXT_KEYS.existingRestApiName}) and stage (${CONTEXT_KEYS.existingRestApiStage}); ` +
+          'docs/observability.md.',
+      );
+    }
+    const httpApi = this.httpApi;
+    if (httpApi) {
+      apis.push({
+        id: 'Http',
+        label: 'HTTP API',
+        sourceOf: (route, method) => httpRouteSource(httpApi, { stageName: HTTP_API_STAGE }, route, method),
+      });
+    }
+    return apis;
   }
 }
 
@@ -154,7 +212,12 @@ export function existingApisFromContext(node: Node): Pick<ExistingApisStackProps
         `context ${CONTEXT_KEYS.existingRestApiId} needs ${CONTEXT_KEYS.existingRestApiRootResourceId} (aws apigateway get-resources --rest-api-id ${restApiId})`,
       );
     }
-    restApi = { restApiId, rootResourceId, stageName: stringFromContext(node, CONTEXT_KEYS.existingRestApiStage) };
+    restApi = {
+      restApiId,
+      rootResourceId,
+      stageName: stringFromContext(node, CONTEXT_KEYS.existingRestApiStage),
+      apiName: stringFromContext(node, CONTEXT_KEYS.existingRestApiName),
+    };
   }
   return { restApi, httpApiId };
 }

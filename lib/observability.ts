@@ -64,15 +64,35 @@ export const ALARM_DEFAULTS: AlarmThresholds = {
   unknownKeyDenials: 50,
 };
 
+/**
+ * An API a stack attaches its servers to without owning it: the dashboard and alarms read each
+ * server's figures where API Gateway publishes them, and leave the API's stage as it is.
+ */
+export interface ImportedApiMetrics {
+  /** Joins the server's name in its alarm names (`<Server><id>ServerErrors`), e.g. `Rest`. */
+  readonly id: string;
+  /** Names the API on the dashboard's lines and in the alarms' descriptions, e.g. `REST API`. */
+  readonly label: string;
+  /** Where API Gateway counts a server's requests of one method on one of its routes. */
+  readonly sourceOf: (route: string, method: string) => ApiMetricSource;
+}
+
 export interface ObservabilityProps extends ObservabilityOptions {
   /**
    * The stack's API. A REST API's figures per server need its stage's per-method metrics, an
    * HTTP API's its stage's detailed (per-route) metrics; an HTTP API has no execution logs and
    * no X-Ray tracing, so only a REST API's stage gets those settings.
+   * @default - none: the servers are on `importedApis`
    */
-  readonly api: apigw.RestApi | GateHttpApi;
+  readonly api?: apigw.RestApi | GateHttpApi;
+  /**
+   * The APIs the servers are on when the stack does not own one (`api` absent); without any,
+   * the dashboard and alarms have the functions' figures only.
+   * @default - none
+   */
+  readonly importedApis?: readonly ImportedApiMetrics[];
   readonly authorizer: lambda.Function;
-  /** The servers on `api`. */
+  /** The servers on `api` (or `importedApis`). */
   readonly servers: readonly McpServerFunction[];
   /**
    * The `oauth` servers on the custom domain, each on a REST API of its own, and their
@@ -105,10 +125,10 @@ export function gateMetric<R extends MetricRecordName>(
   });
 }
 
-/** A server on the dashboard: its function and where API Gateway counts its requests. */
+/** A server on the dashboard: its function and where API Gateway counts its requests (the API's id and label when several). */
 interface MonitoredServer {
   readonly mcp: McpServerFunction;
-  readonly source: ApiMetricSource;
+  readonly sources: readonly { readonly source: ApiMetricSource; readonly id?: string; readonly label?: string }[];
 }
 
 /**
@@ -131,16 +151,27 @@ export class Observability extends Construct {
     const thresholds = { ...ALARM_DEFAULTS, ...props.thresholds };
     const { api, oauth } = props;
     const restApi = api instanceof apigw.RestApi ? api : undefined;
+    const imported = api ? [] : (props.importedApis ?? []);
     const servers: MonitoredServer[] = [
       ...props.servers.map((mcp) => ({
         mcp,
-        source:
-          api instanceof apigw.RestApi
-            ? restMethodSource(api, mcp.server.routes[0], MESSAGE_METHOD)
-            : httpRouteSource(api.api, api.stage, mcp.server.routes[0], MESSAGE_METHOD),
+        sources: !api
+          ? imported.map(({ id, label, sourceOf }) => ({
+              id,
+              label,
+              source: sourceOf(mcp.server.routes[0], MESSAGE_METHOD),
+            }))
+          : [
+              {
+                source:
+                  api instanceof apigw.RestApi
+                    ? restMethodSource(api, mcp.server.routes[0], MESSAGE_METHOD)
+                    : httpRouteSource(api.api, api.stage, mcp.server.routes[0], MESSAGE_METHOD),
+              },
+            ],
       })),
       // An oauth server's API serves it alone: its stage's figures are the server's, with no per-method metrics to pay for.
-      ...(oauth?.servers ?? []).map(({ mcp, api: own }) => ({ mcp, source: restStageSource(own) })),
+      ...(oauth?.servers ?? []).map(({ mcp, api: own }) => ({ mcp, sources: [{ source: restStageSource(own) }] })),
     ];
     const restApis = [
       ...(restApi ? [restApi] : []),
@@ -225,8 +256,11 @@ export class Observability extends Construct {
       (['requests', 'clientErrors', 'serverErrors'] as const satisfies readonly ApiFigure[]).map((figure) =>
         apiMetric(source, figure, 'Sum', PERIOD, `${prefix}${FIGURE_LABELS[figure]}`),
       );
-    const latency = (source: ApiMetricSource) =>
-      (['p50', 'p99'] as const).map((statistic) => apiMetric(source, 'latency', statistic, PERIOD, statistic));
+    const linePrefix = (label?: string) => (label ? `${label} ` : '');
+    const latency = (source: ApiMetricSource, prefix = '') =>
+      (['p50', 'p99'] as const).map((statistic) =>
+        apiMetric(source, 'latency', statistic, PERIOD, `${prefix}${statistic}`),
+      );
 
     alarm('KeyStoreUnavailable', {
       alarmDescription:
@@ -258,14 +292,22 @@ export class Observability extends Construct {
         'or the authorizer cache TTL (mcp-gate:authCacheTtlSeconds).',
     );
 
-    const what = restApi ? `${MESSAGE_METHOD} on its first route` : `the ${MESSAGE_METHOD} route of its first path`;
+    const what = restApi
+      ? `${MESSAGE_METHOD} on its first route`
+      : api
+        ? `the ${MESSAGE_METHOD} route of its first path`
+        : imported.length > 0
+          ? `${MESSAGE_METHOD} on its first route on the ${imported.map((i) => i.label).join(' and the ')}`
+          : undefined;
     const widgets: cloudwatch.IWidget[][] = [
       [
         new cloudwatch.TextWidget({
           markdown:
-            `# mcp-gate\nPer server: API Gateway figures for ${what}` +
-            (oauth ? ' (an oauth server: every request of its own API)' : '') +
-            `, then the functions' own metrics (namespace ${METRICS_NAMESPACE}).`,
+            (what
+              ? `# mcp-gate\nPer server: API Gateway figures for ${what}` +
+                (oauth ? ' (an oauth server: every request of its own API)' : '') +
+                ', then'
+              : '# mcp-gate\nPer server:') + ` the functions' own metrics (namespace ${METRICS_NAMESPACE}).`,
           width: 24,
           height: 2,
         }),
@@ -314,27 +356,30 @@ export class Observability extends Construct {
       ],
     ];
 
-    for (const { mcp, source } of servers) {
+    for (const { mcp, sources } of servers) {
       const server = mcp.server;
       const name = pascalCase(server.name);
       const tools = mcp.toolNames;
 
-      serverErrorsAlarm(
-        `${name}ServerErrors`,
-        server.name,
-        source,
-        `Read the ${server.name} function's logs (mcp request failed, downstream call failed) and the access log (integrationStatus, authorizerError).`,
-      );
-      alarm(`${name}LatencyP99`, {
-        alarmDescription:
-          `${server.name}'s p99 latency stayed above ${thresholds.latencyP99Ms} ms for 15 minutes. ` +
-          'Compare ToolCallDuration and DownstreamCallDuration on the dashboard: a slow downstream API, cold starts or too little memory.',
-        metric: apiMetric(source, 'latency', 'p99', PERIOD),
-        threshold: thresholds.latencyP99Ms,
-        evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      for (const { source, id = '', label } of sources) {
+        const who = label ? `${server.name} (${label})` : server.name;
+        serverErrorsAlarm(
+          `${name}${id}ServerErrors`,
+          who,
+          source,
+          `Read the ${server.name} function's logs (mcp request failed, downstream call failed) and the access log (integrationStatus, authorizerError).`,
+        );
+        alarm(`${name}${id}LatencyP99`, {
+          alarmDescription:
+            `${who}'s p99 latency stayed above ${thresholds.latencyP99Ms} ms for 15 minutes. ` +
+            'Compare ToolCallDuration and DownstreamCallDuration on the dashboard: a slow downstream API, cold starts or too little memory.',
+          metric: apiMetric(source, 'latency', 'p99', PERIOD),
+          threshold: thresholds.latencyP99Ms,
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
       throttlesAlarm(
         `${name}Throttles`,
         mcp.handler,
@@ -344,9 +389,19 @@ export class Observability extends Construct {
 
       const row: cloudwatch.IWidget[] = [
         new cloudwatch.TextWidget({ markdown: `## ${server.name} (${server.authMode})`, width: 24, height: 1 }),
-        graph(`${server.name}: requests, 4xx, 5xx`, figures(source)),
-        graph(`${server.name}: latency`, latency(source)),
       ];
+      if (sources.length > 0) {
+        row.push(
+          graph(
+            `${server.name}: requests, 4xx, 5xx`,
+            sources.flatMap(({ source, label }) => figures(source, linePrefix(label))),
+          ),
+          graph(
+            `${server.name}: latency`,
+            sources.flatMap(({ source, label }) => latency(source, linePrefix(label))),
+          ),
+        );
+      }
       if (isGuarded(server.authMode)) {
         row.push(
           graph(

@@ -22,6 +22,8 @@ export const CONTEXT_KEYS = {
   existingRestApiRootResourceId: 'mcp-gate:existingRestApiRootResourceId',
   /** The existing REST API's stage to deploy the new methods to; unset: its owner deploys them. */
   existingRestApiStage: 'mcp-gate:existingRestApiStage',
+  /** The existing REST API's name: with its stage, the dashboard and alarms read its metrics (published by name). */
+  existingRestApiName: 'mcp-gate:existingRestApiName',
   /** App mode: attach to an existing HTTP API with this id. */
   existingHttpApiId: 'mcp-gate:existingHttpApiId',
   /** The existing-API stack uses this keys table (e.g. the main stack's) instead of creating one. */

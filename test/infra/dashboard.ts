@@ -22,6 +22,21 @@ export function alarmsOf(template: Template): Record<string, Resource['Propertie
   return byName;
 }
 
+/** An alarm's metric names and dimensions, whether it reads one metric or a math expression. */
+export function alarmMetrics(alarm: Record<string, unknown>): { name: string; dimensions: Record<string, unknown> }[] {
+  type Dimension = { Name: string; Value: unknown };
+  const toObject = (dimensions: Dimension[] = []) => Object.fromEntries(dimensions.map((d) => [d.Name, d.Value]));
+  if (alarm.MetricName) {
+    return [{ name: String(alarm.MetricName), dimensions: toObject(alarm.Dimensions as Dimension[]) }];
+  }
+  return (alarm.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: Dimension[] } } }[]).flatMap(
+    (m) =>
+      m.MetricStat
+        ? [{ name: m.MetricStat.Metric.MetricName, dimensions: toObject(m.MetricStat.Metric.Dimensions) }]
+        : [],
+  );
+}
+
 /** A metric row of a widget: namespace, name, dimension name/value pairs, then its options. */
 export type MetricRow = unknown[];
 
@@ -68,7 +83,11 @@ export function dimensionsOf(row: MetricRow): Record<string, string> {
 /** The graph titles the dashboard has for these servers, in order. */
 export function expectedGraphTitles(
   servers: readonly Pick<ResolvedServer, 'name' | 'authMode'>[],
-  options: { readonly authorizationServer?: boolean } = {},
+  options: {
+    readonly authorizationServer?: boolean;
+    /** Whether the servers' API Gateway figures are known (not on an imported REST API without its name). @default true */
+    readonly apiGateway?: boolean;
+  } = {},
 ): string[] {
   return [
     'Key store errors (authorizer)',
@@ -78,8 +97,7 @@ export function expectedGraphTitles(
     'Downstream calls by server, data source and status class',
     'Downstream call duration p99',
     ...servers.flatMap((server) => [
-      `${server.name}: requests, 4xx, 5xx`,
-      `${server.name}: latency`,
+      ...(options.apiGateway === false ? [] : [`${server.name}: requests, 4xx, 5xx`, `${server.name}: latency`]),
       ...(server.authMode === 'none' ? [] : [`${server.name}: authorizer decisions`]),
       `${server.name}: tool calls`,
       `${server.name}: tool errors`,

@@ -9,6 +9,7 @@ import { ALARM_DEFAULTS } from '../../lib/observability';
 import { deployableServers } from '../../lib/server-functions';
 import { CONTEXT_KEYS, pascalCase } from '../../lib/settings';
 import {
+  alarmMetrics,
   alarmsOf,
   dimensionsOf,
   expectedGraphTitles,
@@ -68,21 +69,6 @@ function expectDocumented(rows: readonly MetricRow[], apiType: keyof typeof DOCU
     expect(DOCUMENTED[apiType].metrics).toContain(row[1]);
     expect(DOCUMENTED[apiType].dimensionSets).toContainEqual(Object.keys(dimensionsOf(row)).sort());
   }
-}
-
-/** An alarm's metric names and dimensions, whether it reads one metric or a math expression. */
-function alarmMetrics(alarm: Record<string, unknown>): { name: string; dimensions: Record<string, unknown> }[] {
-  type Dimension = { Name: string; Value: unknown };
-  const toObject = (dimensions: Dimension[] = []) => Object.fromEntries(dimensions.map((d) => [d.Name, d.Value]));
-  if (alarm.MetricName) {
-    return [{ name: String(alarm.MetricName), dimensions: toObject(alarm.Dimensions as Dimension[]) }];
-  }
-  return (alarm.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: Dimension[] } } }[]).flatMap(
-    (m) =>
-      m.MetricStat
-        ? [{ name: m.MetricStat.Metric.MetricName, dimensions: toObject(m.MetricStat.Metric.Dimensions) }]
-        : [],
-  );
 }
 
 describe('observability with apiType http', () => {
