@@ -1,5 +1,6 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcCode } from '../shared/json-rpc';
 
 /**
  * The SDK transport for one stateless request answered in JSON (Streamable HTTP's JSON
@@ -47,6 +48,27 @@ export class JsonResponseTransport implements Transport {
     if (!this.delivering) this.settleWhenAnswered();
   }
 
+  /**
+   * Gives one message to the server. The server can fail on a message before any handler of
+   * its runs (the SDK quotes a response to no request of its own in an error, and a deeply
+   * nested one exceeds the stack): the failure goes to `onerror`, the message is dropped, and a
+   * request among them is answered with an internal error, so the exchange still ends.
+   */
+  private handOver(deliver: NonNullable<Transport['onmessage']>, message: JSONRPCMessage): void {
+    try {
+      deliver(message);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      if ('method' in message && 'id' in message && this.answers.get(message.id) === undefined) {
+        this.answers.set(message.id, {
+          jsonrpc: '2.0',
+          id: message.id,
+          error: { code: JsonRpcCode.InternalError, message: 'Internal error' },
+        });
+      }
+    }
+  }
+
   private settleWhenAnswered(): void {
     const collected = [...this.answers.values()];
     if (collected.some((each) => each === undefined)) return;
@@ -71,7 +93,7 @@ export class JsonResponseTransport implements Transport {
       this.delivering = true;
       try {
         for (const message of messages) {
-          deliver(message);
+          this.handOver(deliver, message);
           const target = cancelledRequestOf(message);
           if (target !== undefined && this.answers.has(target) && this.answers.get(target) === undefined) {
             this.answers.delete(target);

@@ -116,6 +116,32 @@ describe('JsonResponseTransport', () => {
     expect(answers).toEqual([{ jsonrpc: '2.0', id: 5, result: {} }]);
   });
 
+  it('drops a message the server fails on before handling it, and answers such a request with an internal error', async () => {
+    // Arrange: a server that throws on a response and on request 2 as they are handed over
+    const failures: Error[] = [];
+    const failingServer = () => {
+      const transport = new JsonResponseTransport();
+      transport.onerror = (error) => failures.push(error);
+      transport.onmessage = (message) => {
+        if (!('method' in message) || ('id' in message && message.id === 2)) throw new RangeError('too deep');
+        if ('id' in message) void transport.send({ jsonrpc: '2.0', id: message.id, result: {} });
+      };
+      return transport;
+    };
+
+    // Act
+    const onlyResponse = await failingServer().exchange([{ jsonrpc: '2.0', id: 9, result: {} }]);
+    const answers = await failingServer().exchange([request(1), request(2)]);
+
+    // Assess
+    expect(onlyResponse).toEqual([]);
+    expect(answers).toEqual([
+      { jsonrpc: '2.0', id: 1, result: {} },
+      { jsonrpc: '2.0', id: 2, error: { code: -32603, message: 'Internal error' } },
+    ]);
+    expect(failures.map((error) => error.message)).toEqual(['too deep', 'too deep']);
+  });
+
   it('refuses an exchange before a server is connected', () => {
     expect(() => new JsonResponseTransport().exchange([request(1)])).toThrow(/not connected/);
   });
@@ -149,7 +175,7 @@ describe('the core answers as Streamable HTTP in JSON response mode', () => {
       new Request('https://api.example.com/demo-public/mcp', {
         method: 'POST',
         headers: JSON_HEADERS,
-        body: JSON.stringify(body),
+        body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
       invocation,
     );
@@ -192,6 +218,14 @@ describe('the core answers as Streamable HTTP in JSON response mode', () => {
       request(1),
       { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
     ]);
+
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe('');
+  });
+
+  it('202 for a response nested too deeply for the SDK to quote it, as for any response', async () => {
+    const depth = 20_000;
+    const response = await post(`{"jsonrpc":"2.0","id":1,"result":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
 
     expect(response.status).toBe(202);
     expect(await response.text()).toBe('');
