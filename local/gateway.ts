@@ -202,16 +202,68 @@ export function routerFor(
   };
 }
 
+/** What the authorizer said for one request: its policy, or why there is none. */
+export type AuthorizerOutcome = APIGatewayAuthorizerResult | 'unauthorized' | 'failed';
+
+/**
+ * The authorizer as both API types call it: loaded on first use, each policy kept by its cache
+ * key for `cacheTtlSeconds` (none at 0). `event` is built only on a miss. A thrown
+ * `Unauthorized` is `'unauthorized'`; any other failure or a result that is no policy is logged
+ * and `'failed'`, which each gateway answers in its own way (fail closed).
+ */
+export function cachedAuthorizer(
+  options: Pick<LocalGatewayOptions, 'loadAuthorizer' | 'cacheTtlSeconds' | 'logger' | 'nowMs'>,
+): {
+  readonly policy: (cacheKey: string, event: () => unknown, log: Record<string, unknown>) => Promise<AuthorizerOutcome>;
+  /** Entries in the cache. */
+  readonly size: () => number;
+} {
+  const nowMs = options.nowMs ?? Date.now;
+  const cache = new Map<string, { readonly result: APIGatewayAuthorizerResult; readonly expiresAtMs: number }>();
+  let authorizer: Promise<AuthorizerFunction> | undefined;
+  const policy = async (cacheKey: string, event: () => unknown, log: Record<string, unknown>) => {
+    const cached = cache.get(cacheKey);
+    if (cached && cached.expiresAtMs > nowMs()) return cached.result;
+    cache.delete(cacheKey);
+    let result: unknown;
+    try {
+      authorizer ??= options.loadAuthorizer();
+      result = await (await authorizer)(event() as never);
+    } catch (error) {
+      if (error instanceof Error && error.message === 'Unauthorized') return 'unauthorized';
+      options.logger.error('authorizer failed', { ...log, ...describeError(error) });
+      return 'failed';
+    }
+    if (!isPolicy(result)) {
+      options.logger.error('authorizer returned a malformed result', log);
+      return 'failed';
+    }
+    if (options.cacheTtlSeconds > 0) {
+      cache.set(cacheKey, { result, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 });
+    }
+    return result;
+  };
+  return { policy, size: () => cache.size };
+}
+
+/** A function loaded on its first call (the authorization server's, which most requests never need). */
+export function loadedOnFirstCall<E, R>(load: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
+  let loaded: Promise<(event: E) => Promise<R>> | undefined;
+  return async (event) => {
+    loaded ??= load();
+    return (await loaded)(event);
+  };
+}
+
 export function createLocalGateway(options: LocalGatewayOptions) {
   const answers: GatewayAnswers = { ...DEFAULT_ANSWERS, ...options.answers };
   const maxPayload = options.maxPayloadBytes ?? PAYLOAD_LIMITS.maxRequestBytes;
   const timeoutMs = options.integrationTimeoutMs ?? PAYLOAD_LIMITS.integrationTimeoutMs;
   const nowMs = options.nowMs ?? Date.now;
-  const cache = new Map<string, { readonly result: APIGatewayAuthorizerResult; readonly expiresAtMs: number }>();
-  let authorizer: Promise<AuthorizerFunction> | undefined;
+  const authorizer = cachedAuthorizer(options);
   const oauthServers = options.servers.filter((server) => server.authMode === 'oauth');
   const oauth = oauthServers.length > 0 ? options.oauth : undefined;
-  let oauthHandler: Promise<ProxyFunction> | undefined;
+  const oauthHandler: ProxyFunction | undefined = oauth && loadedOnFirstCall(oauth.loadHandler);
 
   /** Step 1: the route and method API Gateway would match, or undefined (403 Missing Authentication Token). */
   const route = routerFor(options.servers, oauth ? oauthServers : undefined);
@@ -226,11 +278,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
   }
 
   function integrationOf(target: Routed): ProxyFunction {
-    if (target.integration === 'mcp') return options.integration;
-    return async (event) => {
-      oauthHandler ??= oauth!.loadHandler();
-      return (await oauthHandler)(event);
-    };
+    return target.integration === 'mcp' ? options.integration : oauthHandler!;
   }
 
   /** Step 2: identity sources, the authorizer's policy (cached by identity values) evaluated against the method ARN. */
@@ -241,54 +289,29 @@ export function createLocalGateway(options: LocalGatewayOptions) {
     }
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${target.method}${target.path}`;
     const cacheKey = `${IDENTITY_HEADERS[target.server.authMode].join(',')}\u0000${identity.join('\u0000')}`;
-    let cached = cache.get(cacheKey);
-    if (!cached || cached.expiresAtMs <= nowMs()) {
-      cache.delete(cacheKey);
-      const outcome = await callAuthorizer(target, request, methodArn);
-      if ('answer' in outcome) return outcome;
-      cached = { result: outcome.policy, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 };
-      if (options.cacheTtlSeconds > 0) cache.set(cacheKey, cached);
-    }
-    const effect = evaluatePolicy(cached.result.policyDocument, methodArn);
+    const policy = await authorizer.policy(
+      cacheKey,
+      () => ({
+        type: 'REQUEST',
+        methodArn,
+        ...request,
+        pathParameters: { ...target.pathParameters },
+        stageVariables: {},
+      }),
+      { requestId: request.requestContext.requestId, server: target.server.name },
+    );
+    if (policy === 'unauthorized') return { answer: answers.UNAUTHORIZED };
+    if (policy === 'failed') return { answer: answers.AUTHORIZER_FAILURE };
+    const effect = evaluatePolicy(policy.policyDocument, methodArn);
     if (effect === 'explicit-deny') return { answer: answers.EXPLICIT_DENY };
     if (effect === 'implicit-deny') return { answer: answers.ACCESS_DENIED };
-    const refused = await options.usagePlans?.admit(cached.result);
+    const refused = await options.usagePlans?.admit(policy);
     if (refused) return { answer: answers[refused] };
-    const context: Record<string, string> = { principalId: cached.result.principalId };
-    for (const [name, value] of Object.entries(cached.result.context ?? {})) {
+    const context: Record<string, string> = { principalId: policy.principalId };
+    for (const [name, value] of Object.entries(policy.context ?? {})) {
       if (value !== undefined && value !== null) context[name] = String(value);
     }
     return { context };
-  }
-
-  /** The authorizer's REQUEST event and its policy; Unauthorized is 401, anything else fails closed with 500. */
-  async function callAuthorizer(
-    target: Routed,
-    request: RequestShape,
-    methodArn: string,
-  ): Promise<{ readonly policy: APIGatewayAuthorizerResult } | { readonly answer: GatewayAnswer }> {
-    const event = {
-      type: 'REQUEST',
-      methodArn,
-      ...request,
-      pathParameters: { ...target.pathParameters },
-      stageVariables: {},
-    } as unknown as APIGatewayRequestAuthorizerEvent;
-    const log = { requestId: request.requestContext.requestId, server: target.server.name };
-    let policy: APIGatewayAuthorizerResult;
-    try {
-      authorizer ??= options.loadAuthorizer();
-      policy = await (await authorizer)(event);
-    } catch (error) {
-      if (error instanceof Error && error.message === 'Unauthorized') return { answer: answers.UNAUTHORIZED };
-      options.logger.error('authorizer failed', { ...log, ...describeError(error) });
-      return { answer: answers.AUTHORIZER_FAILURE };
-    }
-    if (!isPolicy(policy)) {
-      options.logger.error('authorizer returned a malformed result', log);
-      return { answer: answers.AUTHORIZER_FAILURE };
-    }
-    return { policy };
   }
 
   /** Step 3: the proxy event to the integration, within the timeout; its result or the gateway's answer. */
@@ -366,7 +389,7 @@ export function createLocalGateway(options: LocalGatewayOptions) {
       });
     },
     /** Entries in the authorizer result cache; for tests. */
-    cacheSize: () => cache.size,
+    cacheSize: authorizer.size,
   };
 }
 

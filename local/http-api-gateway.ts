@@ -1,21 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayAuthorizerResult, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { describeError } from '../lambdas/shared/logger';
 import { PAYLOAD_LIMITS } from '../lib/gateway-responses';
 import {
   answer,
+  cachedAuthorizer,
   identityValues,
-  isPolicy,
+  loadedOnFirstCall,
   queryOf,
   readBody,
   reportRequest,
   routerFor,
   sendProxyResult,
-  type AuthorizerFunction,
   type GatewayAnswer,
   type LocalGatewayOptions,
-  type ProxyFunction,
   type RequestSeen,
   type Routed,
 } from './gateway';
@@ -58,11 +57,10 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
   const maxPayload = options.maxPayloadBytes ?? PAYLOAD_LIMITS.maxRequestBytes;
   const timeoutMs = options.integrationTimeoutMs ?? HTTP_INTEGRATION_TIMEOUT_MS;
   const nowMs = options.nowMs ?? Date.now;
-  const cache = new Map<string, { readonly result: APIGatewayAuthorizerResult; readonly expiresAtMs: number }>();
-  let authorizer: Promise<AuthorizerFunction> | undefined;
+  const authorizer = cachedAuthorizer(options);
   const oauthServers = options.servers.filter((server) => server.authMode === 'oauth');
   const oauth = oauthServers.length > 0 ? options.oauth : undefined;
-  let oauthHandler: Promise<ProxyFunction> | undefined;
+  const oauthHandler = oauth && (loadedOnFirstCall(oauth.loadHandler) as unknown as HttpProxyFunction);
 
   const route = routerFor(options.servers, oauth ? oauthServers : undefined);
 
@@ -74,49 +72,25 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
     if (identity.some((value) => value.trim() === '')) return { answer: HTTP_API_ANSWERS.UNAUTHORIZED };
     const routeArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${STAGE}/${target.method}${target.path}`;
     const cacheKey = `${request.routeKey}\u0000${identity.join('\u0000')}`;
-    let cached = cache.get(cacheKey);
-    if (!cached || cached.expiresAtMs <= nowMs()) {
-      cache.delete(cacheKey);
-      const event: HttpAuthorizerEvent = {
+    const policy = await authorizer.policy(
+      cacheKey,
+      (): HttpAuthorizerEvent => ({
         ...request,
         type: 'REQUEST',
         routeArn,
         identitySource: [...identity, request.routeKey],
-      };
-      let result: APIGatewayAuthorizerResult;
-      try {
-        authorizer ??= options.loadAuthorizer();
-        result = await (await authorizer)(event as never);
-      } catch (error) {
-        if (error instanceof Error && error.message === 'Unauthorized')
-          return { answer: HTTP_API_ANSWERS.UNAUTHORIZED };
-        options.logger.error('authorizer failed', {
-          requestId: request.requestContext.requestId,
-          server: target.server.name,
-          ...describeError(error),
-        });
-        return { answer: HTTP_API_ANSWERS.INTERNAL };
-      }
-      if (!isPolicy(result)) {
-        options.logger.error('authorizer returned a malformed result', { requestId: request.requestContext.requestId });
-        return { answer: HTTP_API_ANSWERS.INTERNAL };
-      }
-      cached = { result, expiresAtMs: nowMs() + options.cacheTtlSeconds * 1000 };
-      if (options.cacheTtlSeconds > 0) cache.set(cacheKey, cached);
-    }
-    if (evaluatePolicy(cached.result.policyDocument, routeArn) !== 'allow')
-      return { answer: HTTP_API_ANSWERS.FORBIDDEN };
-    return { context: { ...cached.result.context } };
+      }),
+      { requestId: request.requestContext.requestId, server: target.server.name },
+    );
+    if (policy === 'unauthorized') return { answer: HTTP_API_ANSWERS.UNAUTHORIZED };
+    if (policy === 'failed') return { answer: HTTP_API_ANSWERS.INTERNAL };
+    if (evaluatePolicy(policy.policyDocument, routeArn) !== 'allow') return { answer: HTTP_API_ANSWERS.FORBIDDEN };
+    return { context: { ...policy.context } };
   }
 
   async function invoke(target: Routed, event: APIGatewayProxyEventV2): Promise<void | GatewayAnswer> {
     const integration: HttpProxyFunction =
-      target.integration === 'mcp'
-        ? (options.integration as unknown as HttpProxyFunction)
-        : async (e) => {
-            oauthHandler ??= oauth!.loadHandler();
-            return (await oauthHandler)(e as never);
-          };
+      target.integration === 'mcp' ? (options.integration as unknown as HttpProxyFunction) : oauthHandler!;
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
@@ -180,7 +154,7 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
       });
     },
     /** Entries in the authorizer result cache; for tests. */
-    cacheSize: () => cache.size,
+    cacheSize: authorizer.size,
   };
 }
 
