@@ -246,6 +246,37 @@ export function cachedAuthorizer(
   return { policy, size: () => cache.size };
 }
 
+/**
+ * The integration's result within `timeoutMs` (API Gateway's integration timeout): `'timeout'`
+ * past it, `'failed'` when it throws (logged with `log`) or answers without a status code.
+ */
+export async function callIntegration<E, R>(
+  integration: (event: E) => Promise<R>,
+  event: E,
+  timeoutMs: number,
+  logger: Logger,
+  log: Record<string, unknown>,
+): Promise<R | 'timeout' | 'failed'> {
+  let timer: NodeJS.Timeout | undefined;
+  let result: R | 'timeout';
+  try {
+    result = await Promise.race([
+      integration(event),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    logger.error('integration failed', { ...log, ...describeError(error) });
+    return 'failed';
+  } finally {
+    clearTimeout(timer);
+  }
+  if (result === 'timeout') return result;
+  const status = (result as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? result : 'failed';
+}
+
 /** A function loaded on its first call (the authorization server's, which most requests never need). */
 export function loadedOnFirstCall<E, R>(load: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
   let loaded: Promise<(event: E) => Promise<R>> | undefined;
@@ -330,27 +361,12 @@ export function createLocalGateway(options: LocalGatewayOptions) {
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEvent;
 
-    let timer: NodeJS.Timeout | undefined;
-    let result: APIGatewayProxyResult | 'timeout';
-    try {
-      result = await Promise.race([
-        integrationOf(target)(proxyEvent),
-        new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      options.logger.error('integration failed', {
-        requestId: request.requestContext.requestId,
-        server: target.integration === 'oauth' ? 'oauth' : target.server.name,
-        ...describeError(error),
-      });
-      return { answer: answers.INTEGRATION_FAILURE };
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await callIntegration(integrationOf(target), proxyEvent, timeoutMs, options.logger, {
+      requestId: request.requestContext.requestId,
+      server: target.integration === 'oauth' ? 'oauth' : target.server.name,
+    });
     if (result === 'timeout') return { answer: answers.INTEGRATION_TIMEOUT };
-    if (!result || typeof result.statusCode !== 'number') return { answer: answers.INTEGRATION_FAILURE };
+    if (result === 'failed') return { answer: answers.INTEGRATION_FAILURE };
     return { result };
   }
 

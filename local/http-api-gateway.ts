@@ -6,6 +6,7 @@ import { PAYLOAD_LIMITS } from '../lib/gateway-responses';
 import {
   answer,
   cachedAuthorizer,
+  callIntegration,
   identityValues,
   loadedOnFirstCall,
   queryOf,
@@ -91,24 +92,12 @@ export function createLocalHttpApiGateway(options: LocalGatewayOptions) {
   async function invoke(target: Routed, event: APIGatewayProxyEventV2): Promise<void | GatewayAnswer> {
     const integration: HttpProxyFunction =
       target.integration === 'mcp' ? (options.integration as unknown as HttpProxyFunction) : oauthHandler!;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        integration(event),
-        new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
-      ]);
-      if (result === 'timeout') return HTTP_API_ANSWERS.UNAVAILABLE;
-      if (!result || typeof result.statusCode !== 'number') return HTTP_API_ANSWERS.INTERNAL;
-      return result as never;
-    } catch (error) {
-      options.logger.error('integration failed', {
-        requestId: event.requestContext.requestId,
-        ...describeError(error),
-      });
-      return HTTP_API_ANSWERS.INTERNAL;
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await callIntegration(integration, event, timeoutMs, options.logger, {
+      requestId: event.requestContext.requestId,
+    });
+    if (result === 'timeout') return HTTP_API_ANSWERS.UNAVAILABLE;
+    if (result === 'failed') return HTTP_API_ANSWERS.INTERNAL;
+    return result as never;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, seen: RequestSeen): Promise<void> {

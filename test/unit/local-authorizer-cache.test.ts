@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { createLogger } from '../../lambdas/shared/logger';
-import { cachedAuthorizer, loadedOnFirstCall } from '../../local/gateway';
+import { cachedAuthorizer, callIntegration, loadedOnFirstCall } from '../../local/gateway';
 
 const allow: APIGatewayAuthorizerResult = {
   principalId: 'k-1',
@@ -104,5 +104,34 @@ describe('loadedOnFirstCall', () => {
     expect(await Promise.all([fn(1), fn(2)])).toEqual([2, 4]);
     expect(await fn(3)).toBe(6);
     expect(loads).toBe(1);
+  });
+});
+
+describe('callIntegration', () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('gateway', { sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+
+  it('passes a result on; a throw or a result without a status code is failed, a throw logged; a late one is timeout', async () => {
+    const ok = { statusCode: 200, body: 'ok' };
+
+    const outcomes = await Promise.all([
+      callIntegration(async () => ok, 'e', 1_000, logger, { requestId: 'r-ok' }),
+      callIntegration(
+        async () => {
+          throw new Error('handler crashed');
+        },
+        'e',
+        1_000,
+        logger,
+        { requestId: 'r-throw' },
+      ),
+      callIntegration(async () => ({ body: 'no status' }), 'e', 1_000, logger, { requestId: 'r-bad' }),
+      callIntegration(() => new Promise<never>(() => undefined), 'e', 5, logger, { requestId: 'r-slow' }),
+    ]);
+
+    expect(outcomes).toEqual([ok, 'failed', 'failed', 'timeout']);
+    expect(lines.map((line) => [line.message, line.requestId, line.errorMessage])).toEqual([
+      ['integration failed', 'r-throw', 'handler crashed'],
+    ]);
   });
 });
